@@ -1,0 +1,3 @@
+"""Cascad payments for Wagtail shops."""
+
+__version__ = "0.1.0"
