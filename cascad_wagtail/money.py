@@ -14,11 +14,31 @@ from .exceptions import InvalidAmount, UnsupportedCurrency
 
 #: Minor-unit exponents of ISO 4217 for the currencies Cascad settles.
 EXPONENTS: dict[str, int] = {
-    "RUB": 2, "USD": 2, "EUR": 2, "UAH": 2, "KZT": 2,
-    "GBP": 2, "CHF": 2, "PLN": 2, "CZK": 2, "TRY": 2, "GEL": 2, "AMD": 2, "AZN": 2, "BYN": 2,
-    "UZS": 2, "KGS": 2, "MDL": 2, "CNY": 2,
-    "JPY": 0, "KRW": 0,
-    "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3, "TND": 3,
+    "RUB": 2,
+    "USD": 2,
+    "EUR": 2,
+    "UAH": 2,
+    "KZT": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "TRY": 2,
+    "GEL": 2,
+    "AMD": 2,
+    "AZN": 2,
+    "BYN": 2,
+    "UZS": 2,
+    "KGS": 2,
+    "MDL": 2,
+    "CNY": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "JOD": 3,
+    "OMR": 3,
+    "TND": 3,
 }
 
 

@@ -34,9 +34,7 @@ def verify(secret_key: str | bytes, body: bytes, signature: str | bytes | None) 
     return hmac.compare_digest(expected, _to_bytes(signature).strip())
 
 
-def matching_key(
-    secret_keys: Iterable[str | bytes], body: bytes, signature: str | bytes | None
-) -> str | bytes | None:
+def matching_key(secret_keys: Iterable[str | bytes], body: bytes, signature: str | bytes | None) -> str | bytes | None:
     """The first of ``secret_keys`` under which ``signature`` is valid, else ``None``.
 
     Every key is checked, so the time taken does not tell which key (if any) matched.

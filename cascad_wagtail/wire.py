@@ -11,7 +11,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-_encode_string = json.encoder.encode_basestring_ascii
+# Non-ASCII text goes out as UTF-8, as Cascad sends it (and signs it).
+_encode_string = json.encoder.encode_basestring
 
 
 def _reject_constant(name: str) -> Any:

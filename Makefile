@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make test` (and, with the demo shop, `make demo`).
+# Each creates the virtualenv and installs the pinned dependencies itself.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test install emulator lint bench clean
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole test suite (emulator, client, signatures, money).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Start the Cascad emulator on http://127.0.0.1:8100 with the default sandbox credentials.
+emulator: $(STAMP)
+	$(BIN)/python -m cascad_wagtail.emulator --host 127.0.0.1 --port 8100
+
+lint: $(STAMP)
+	$(BIN)/ruff check cascad_wagtail tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_client_create.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
