@@ -379,6 +379,15 @@ def control_faults(state: EmulatorState, request: Request) -> Response:
     return json_response(200, state.faults.settings.to_json())
 
 
+def control_callbacks(state: EmulatorState, request: Request) -> Response:
+    return json_response(200, {"data": state.callback_queue.listing()})
+
+
+def control_deliver(state: EmulatorState, request: Request) -> Response:
+    results = state.callback_queue.deliver_due()
+    return json_response(200, {"sent": len(results), "results": results})
+
+
 # -- routing --------------------------------------------------------------------------------
 
 Handler = Callable[[EmulatorState, Request], Response]
@@ -398,6 +407,21 @@ class Route:
         return re.compile(f"^{regex}$")
 
 
+def _checkout_routes() -> list[Route]:
+    from . import checkout
+
+    return [
+        Route("GET", "/hpp/", checkout.checkout, "page"),
+        Route("POST", "/hpp/pay", checkout.pay, "page"),
+        Route("GET", "/hpp/3ds", checkout.three_ds, "page"),
+        Route("POST", "/hpp/3ds", checkout.three_ds, "page"),
+        Route("GET", "/hpp/method", checkout.method_step, "page"),
+        Route("POST", "/hpp/method", checkout.method_step, "page"),
+        Route("GET", "/hpp/static/checkout.css", checkout.stylesheet, "page"),
+        Route("GET", "/widget.js", checkout.widget_script, "page"),
+    ]
+
+
 ROUTES: list[Route] = [
     Route("POST", "/api/payment-invoices", create_invoice, "private"),
     Route("GET", "/api/payment-invoices", list_invoices, "private"),
@@ -414,6 +438,8 @@ ROUTES: list[Route] = [
     Route("POST", "/_emulator/invoices/{id}/pay", control_pay, "control"),
     Route("POST", "/_emulator/refunds/{id}/settle", control_settle_refund, "control"),
     Route("POST", "/_emulator/clock/advance", control_advance, "control"),
+    Route("GET", "/_emulator/callbacks", control_callbacks, "control"),
+    Route("POST", "/_emulator/callbacks/deliver", control_deliver, "control"),
     Route("GET", "/_emulator/faults", control_faults, "control"),
     Route("POST", "/_emulator/faults", control_faults, "control"),
 ]

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import api
+from .callbacks import CallbackQueue
 from .config import Account, EmulatorConfig
 from .errors import ApiError
 from .state import EmulatorState
@@ -121,6 +122,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.state = state
         self.routes = routes
+        self.callbacks = CallbackQueue(state)
         self._stopping = threading.Event()
 
     @property
@@ -129,8 +131,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def start_background(self) -> None:
-        """Run the clock ticker (expiries, pending settlement) alongside the server."""
+        """Run the clock ticker (expiries, pending settlement) and the callback sender."""
         threading.Thread(target=self._tick_forever, name="emulator-ticker", daemon=True).start()
+        self.callbacks.start()
 
     def _tick_forever(self) -> None:
         while not self._stopping.wait(TICK_SECONDS):
@@ -141,6 +144,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         self._stopping.set()
+        self.callbacks.stop()
         super().server_close()
 
 
@@ -155,7 +159,7 @@ def make_server(
     account = account or Account()
     account.check()
     state = EmulatorState(account, config or EmulatorConfig())
-    server = EmulatorHTTPServer((host, port), state, list(api.ROUTES))
+    server = EmulatorHTTPServer((host, port), state, api.ROUTES + api._checkout_routes())
     state.public_url = (public_url or server.url).rstrip("/")
     server.start_background()
     return server

@@ -110,6 +110,8 @@ class Invoice:
     paid_status: str | None = None
     #: Schedule time at which the invoice became ``process_pending``.
     pending_since: float | None = None
+    #: The card waiting for its 3-D Secure step (Checkout only).
+    three_ds_card: tuple[str, str] | None = dataclasses.field(default=None, repr=False)
 
     @property
     def balance(self) -> Decimal:
@@ -169,6 +171,8 @@ class EmulatorState:
         self.clock = Clock(config.time_scale)
         self._listeners: list[Listener] = []
         self._reset_hooks: list[Callable[[], None]] = []
+        #: The callback queue, once one subscribes (see ``callbacks.CallbackQueue``).
+        self.callback_queue: Any = None
         self._clear()
         self.config = config
 
@@ -358,18 +362,66 @@ class EmulatorState:
             self._change(invoice, "processing")
 
     def pay_card(self, invoice_id: str, card: str, expiry: str, three_ds: str = "pass") -> tuple[Invoice, CardResult]:
+        """The control API's card payment: submit the card and answer 3-D Secure in one go."""
         with self.lock:
-            invoice = self.get(invoice_id)
-            if invoice.status != "created":
-                raise conflict(f"Invoice is {invoice.status}: a card can only pay a created invoice.")
+            invoice, result = self.submit_card(invoice_id, card, expiry)
+            if invoice.three_ds_card is not None:
+                invoice, result = self.answer_three_ds(invoice_id, three_ds == "pass")
+            return invoice, result
+
+    def submit_card(self, invoice_id: str, card: str, expiry: str) -> tuple[Invoice, CardResult]:
+        """The customer submits a card: the invoice goes to ``processing``; a 3-D Secure card stops there."""
+        with self.lock:
+            invoice = self._payable(invoice_id)
             try:
-                result = resolve_card(card, expiry, three_ds)
+                result = resolve_card(card, expiry)
             except ValueError as exc:
                 raise invalid("invalid_card", str(exc), "card") from None
+            if invoice.service is None:
+                invoice.service = f"payment_card_{invoice.currency.lower()}_hpp"
+                invoice.method = "payment_card"
             self._begin(invoice)
+            if result.needs_3ds:
+                invoice.three_ds_card = (card, expiry)
+                return invoice, result
             processed_amount = invoice.amount if result.status == "processed" else None
             self._settle_paid(invoice, result.status, result.resolution, processed_amount)
             return invoice, result
+
+    def answer_three_ds(self, invoice_id: str, passed: bool) -> tuple[Invoice, CardResult]:
+        """The 3-D Secure step's Confirm (``passed``) or Fail."""
+        with self.lock:
+            invoice = self.get(invoice_id)
+            if invoice.three_ds_card is None or invoice.status != "processing":
+                raise conflict("This invoice is not waiting for 3-D Secure.")
+            card, expiry = invoice.three_ds_card
+            invoice.three_ds_card = None
+            result = resolve_card(card, expiry, "pass" if passed else "fail")
+            processed_amount = invoice.amount if result.status == "processed" else None
+            self._settle_paid(invoice, result.status, result.resolution, processed_amount)
+            return invoice, result
+
+    def pay_with_method(self, invoice_id: str, service: str, approved: bool) -> Invoice:
+        """A non-card method (SBP, wallet): the customer approves or declines in the provider's step."""
+        with self.lock:
+            invoice = self._payable(invoice_id)
+            if service not in catalogue.services_for(invoice.currency):
+                raise invalid(
+                    "invalid_service", f"Service {service!r} is not offered for {invoice.currency}.", "service"
+                )
+            invoice.service, invoice.method = service, catalogue.method_of(service)
+            self._begin(invoice)
+            if approved:
+                self._settle_paid(invoice, "processed", "ok", invoice.amount)
+            else:
+                self._settle_paid(invoice, "process_failed", "declined", None)
+            return invoice
+
+    def _payable(self, invoice_id: str) -> Invoice:
+        invoice = self.get(invoice_id)
+        if invoice.status != "created":
+            raise conflict(f"Invoice is {invoice.status}: only a created invoice can be paid.")
+        return invoice
 
     def pay_outcome(
         self, invoice_id: str, outcome: str, resolution: str | None, processed_amount: Decimal | None
