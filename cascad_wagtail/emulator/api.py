@@ -459,13 +459,20 @@ def match(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str,
     raise ApiError(404, "not_found", f"No such endpoint: {path}.")
 
 
-def fault_concern(route: Route, request: Request) -> str:
-    """What a request is about, for keying fault decisions: the invoice, else its reference."""
-    concern = request.params.get("id")
+def fault_concern(state: EmulatorState, route: Route, request: Request) -> str:
+    """What a request is about, for keying fault decisions: its invoice's ``reference_id``.
+
+    The reference, not the random ``cpi_`` id, so that a scenario replayed with the same seed and
+    the same references meets the same faults.
+    """
+    concern = None
+    invoice_id = request.params.get("id")
+    if invoice_id is not None:
+        invoice = state.invoices.get(invoice_id)
+        concern = invoice.reference_id if invoice is not None else invoice_id
     if concern is None:
         try:
-            document = request.json
-            concern = document["data"]["attributes"]["reference_id"]
+            concern = request.json["data"]["attributes"]["reference_id"]
         except (ApiError, KeyError, TypeError):
             concern = request.arg("filter[reference_id]")
     if not isinstance(concern, str):

@@ -88,7 +88,7 @@ class CallbackQueue:
 
     def _queue(self, invoice: Invoice, body: bytes) -> None:
         settings = self.state.faults.settings
-        rng = self.state.faults.draw("callback", invoice.id)
+        rng = self.state.faults.draw("callback", invoice.reference_id)
         drop, duplicate, reorder, coalesce, delay = (rng.random() for _ in range(5))
         now = self.state.clock.schedule_now()
         for older in self.callbacks:

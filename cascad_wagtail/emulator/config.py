@@ -19,6 +19,14 @@ DEFAULT_LIFETIME_SECONDS = 24 * 3600
 _ACCOUNT_ID = re.compile(r"^coma_[A-Za-z0-9]{16}$")
 
 
+def as_json(settings: Any) -> dict[str, Any]:
+    """A settings dataclass as JSON-ready values: floats become exact decimals (``wire`` refuses floats)."""
+    return {
+        key: Decimal(repr(value)) if isinstance(value, float) else value
+        for key, value in dataclasses.asdict(settings).items()
+    }
+
+
 class LiveKeyRefused(ValueError):
     """The emulator only ever runs a test-mode account."""
 
@@ -110,4 +118,4 @@ class EmulatorConfig:
         return dataclasses.replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return as_json(self)

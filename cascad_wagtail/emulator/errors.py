@@ -31,9 +31,7 @@ class ApiError(Exception):
         return ERROR_TYPES.get(self.status, "server_error")
 
     def envelope(self, request_id: str) -> dict:
-        entry = {"code": self.code, "message": self.message}
-        if self.field:
-            entry["field"] = self.field
+        entry = {"code": self.code, "field": self.field, "message": self.message}
         return {"request_id": request_id, "error_type": self.error_type, "error_codes": [entry]}
 
 

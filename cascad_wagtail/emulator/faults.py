@@ -15,6 +15,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+from .config import as_json
 from .errors import invalid
 
 RATES = (
@@ -63,7 +64,7 @@ class FaultSettings:
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return as_json(self)
 
     @property
     def active(self) -> bool:

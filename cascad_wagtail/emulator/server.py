@@ -83,7 +83,7 @@ class Handler(BaseHTTPRequestHandler):
             if route.area == "private" and not _basic_auth_ok(self.headers.get("Authorization"), state.account):
                 raise ApiError(401, "invalid_credentials", "Basic auth with the account id and API key is required.")
             if route.area in ("private", "public"):
-                fault = state.faults.api_fault(api.fault_concern(route, request))
+                fault = state.faults.api_fault(api.fault_concern(state, route, request))
                 if fault == "error":
                     raise ApiError(503, "service_unavailable", "Cascad is temporarily unavailable (injected fault).")
             response = route.handler(state, request)
