@@ -7,6 +7,7 @@ exactly the same table.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 SUCCESS_CARD = "5519283812030000"
 THREE_DS_CARD = "5123817234060000"
@@ -70,14 +71,18 @@ def normalize_card(number: str) -> str:
     return "".join(ch for ch in str(number) if ch.isdigit())
 
 
+_EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2})\s*$|^\s*(\d{2})(\d{2})\s*$")
+
+
 def normalize_expiry(expiry: str) -> str:
-    """``"7/77"``, ``"07 / 77"`` and ``"0777"`` all become ``"07/77"``."""
-    digits = "".join(ch for ch in str(expiry) if ch.isdigit())
-    if len(digits) == 3:
-        digits = "0" + digits
-    if len(digits) != 4 or not 1 <= int(digits[:2]) <= 12:
+    """``"7/77"``, ``"07 / 77"`` and ``"0777"`` all become ``"07/77"``; anything else is refused."""
+    match = _EXPIRY.match(str(expiry))
+    if not match:
         raise ValueError(f"expiry {expiry!r} is not MM/YY")
-    return f"{digits[:2]}/{digits[2:]}"
+    month, year = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    if not 1 <= int(month) <= 12:
+        raise ValueError(f"expiry {expiry!r} has no month {month}")
+    return f"{int(month):02d}/{year}"
 
 
 def resolve_card(number: str, expiry: str, three_ds: str = "pass") -> CardResult:

@@ -199,7 +199,7 @@ def _services(invoice: Invoice) -> list[dict]:
     return list(offered.values())
 
 
-def payment_form(page: Page, error: str | None = None, status: int = 200) -> Response:
+def payment_form(page: Page, error: str | None = None, status: int = 200, field: str = "") -> Response:
     invoice = page.invoice
     assert invoice is not None
     services = _services(invoice)
@@ -213,7 +213,10 @@ def payment_form(page: Page, error: str | None = None, status: int = 200) -> Res
             f"<span>{_e(name)}</span></label>"
         )
     error_html = f'<div class="error" role="alert" id="form-error">{_e(error)}</div>' if error else ""
-    described = ' aria-describedby="form-error"' if error else ""
+
+    def invalid(name: str) -> str:
+        return ' aria-invalid="true" aria-describedby="form-error"' if error and field == name else ""
+
     pay_label = page.t("pay", amount=page.money(invoice.amount))
     card_service = next((s["code"] for s in services if s["method"] == "payment_card"), None)
     card_fields = ""
@@ -221,13 +224,13 @@ def payment_form(page: Page, error: str | None = None, status: int = 200) -> Res
         card_fields = f"""<div class="card-fields">
 <div class="field"><label for="card_number">{_e(page.t("card_number"))}</label>
 <input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" maxlength="23"
- placeholder="5519 2838 1203 0000" value="{_e(page.args.get("card_number", ""))}"{described}></div>
+ placeholder="5519 2838 1203 0000" value="{_e(page.args.get("card_number", ""))}"{invalid("card_number")}></div>
 <div class="row">
 <div class="field"><label for="card_expiry">{_e(page.t("expiry"))}</label>
 <input id="card_expiry" name="card_expiry" inputmode="numeric" autocomplete="cc-exp" maxlength="7" placeholder="12/30"
- value="{_e(page.args.get("card_expiry", ""))}"></div>
+ value="{_e(page.args.get("card_expiry", ""))}"{invalid("card_expiry")}></div>
 <div class="field"><label for="card_cvv">{_e(page.t("cvv"))}</label>
-<input id="card_cvv" name="card_cvv" inputmode="numeric" autocomplete="cc-csc" maxlength="4" placeholder="123"></div>
+<input id="card_cvv" name="card_cvv" inputmode="numeric" autocomplete="cc-csc" maxlength="4" placeholder="123"{invalid("card_cvv")}></div>
 </div>
 <div class="field"><label for="cardholder">{_e(page.t("cardholder"))}</label>
 <input id="cardholder" name="cardholder" autocomplete="cc-name" value="{_e(page.args.get("cardholder", ""))}"></div>
@@ -257,13 +260,13 @@ def payment_form(page: Page, error: str | None = None, status: int = 200) -> Res
 <div class="actions"><button type="submit" id="pay">{_e(pay_label)}</button>{back}</div>
 <p class="note">{_e(page.t("secure_note"))}</p>
 </form>
-{_test_card_hint(page)}
+{_test_card_hint(page, opened=field == "card_number")}
 </section>"""
     return page.render(body, status=status, script=_embedded_script(page))
 
 
-def _test_card_hint(page: Page) -> str:
-    return f"""<details class="hint"><summary>{_e(page.t("test_cards"))}</summary><ul>
+def _test_card_hint(page: Page, opened: bool = False) -> str:
+    return f"""<details class="hint"{" open" if opened else ""}><summary>{_e(page.t("test_cards"))}</summary><ul>
 <li><code>{SUCCESS_CARD}</code> {_e(page.t("card_success"))}</li>
 <li><code>{THREE_DS_CARD}</code> {_e(page.t("card_3ds"))}</li>
 <li><code>{FAILING_CARDS[0]}</code>, <code>{FAILING_CARDS[1]}</code> {_e(page.t("card_fail"))}</li>
@@ -287,14 +290,14 @@ def pay(state: EmulatorState, request: Request) -> Response:
             return _redirect(page.url("/hpp/method", service=service))
         card = normalize_card(page.args.get("card_number", ""))
         if card not in (SUCCESS_CARD, THREE_DS_CARD, *FAILING_CARDS):
-            return payment_form(page, page.t("error_card_unknown"), 422)
+            return payment_form(page, page.t("error_card_unknown"), 422, "card_number")
         try:
             expiry = normalize_expiry(page.args.get("card_expiry", ""))
         except ValueError:
-            return payment_form(page, page.t("error_expiry"), 422)
+            return payment_form(page, page.t("error_expiry"), 422, "card_expiry")
         cvv = page.args.get("card_cvv", "").strip()
         if not (cvv.isdigit() and len(cvv) in (3, 4)):
-            return payment_form(page, page.t("error_cvv"), 422)
+            return payment_form(page, page.t("error_cvv"), 422, "card_cvv")
         state.submit_card(invoice.id, card, expiry)
         if invoice.three_ds_card is not None:
             return _redirect(page.url("/hpp/3ds"))
@@ -443,7 +446,8 @@ def _embedded_script(page: Page, finished: bool = False) -> str:
 (function () {{
   var origin = {json.dumps(page.parent_origin)};
   function tell(message) {{ window.parent.postMessage(message, origin); }}
-  tell({{type: "cascad:resize", height: document.documentElement.scrollHeight}});
+  var content = document.querySelector(".page");
+  tell({{type: "cascad:resize", height: Math.ceil(content.getBoundingClientRect().height)}});
   var close = document.getElementById("close");
   if (close) close.addEventListener("click", function () {{ tell({{type: "cascad:close"}}); }});
   var finished = {json.dumps(finished)};

@@ -291,7 +291,13 @@ def run_fault_scenario(emulator, receiver, seed):
     emulator.control("reset", {})
     emulator.control(
         "faults",
-        {"seed": seed, "callback_drop": 0.3, "callback_duplicate": 0.3, "callback_reorder": 0.3, "callback_coalesce": 0.3},
+        {
+            "seed": seed,
+            "callback_drop": 0.3,
+            "callback_duplicate": 0.3,
+            "callback_reorder": 0.3,
+            "callback_coalesce": 0.3,
+        },
     )
     receiver.deliveries.clear()
     for number in range(30):
@@ -303,7 +309,14 @@ def run_fault_scenario(emulator, receiver, seed):
     invoices = emulator.control("invoices", method="GET").json()["data"]
     reference_of = {invoice["id"]: invoice["attributes"]["reference_id"] for invoice in invoices}
     return sorted(
-        (reference_of[row["invoice_id"]], row["status"], row["dropped"], row["coalesced"], row.get("copy"), row["attempt"])
+        (
+            reference_of[row["invoice_id"]],
+            row["status"],
+            row["dropped"],
+            row["coalesced"],
+            row.get("copy"),
+            row["attempt"],
+        )
         for row in listing(emulator)
     )
 
