@@ -13,6 +13,15 @@
     ``CascadConnectionError``    no answer at all: connection refused or reset
         ``CascadTimeout``        the request may or may not have taken effect: *unknown*, never *failed*
     ``UnexpectedResponse``       an answer that breaks the contract (not JSON, missing fields)
+    ``PaymentError``             a service call refused for a reason a person can act on
+        ``NotConfigured``        Cascad is off for the site, or its keys or host are missing
+        ``MethodNotOffered``     no offered method covers the currency, or the chosen method is not offered
+        ``OrderAlreadyPaid``
+        ``PaymentInProgress``    the order's current invoice is being paid: wait for it
+        ``PaymentUnavailable``   Cascad could not be reached: nothing changed, try again
+        ``RefundNotAllowed``     the payment is not in a refundable state
+        ``RefundExceedsBalance``
+        ``CancelNotAllowed``     only an unpaid invoice can be cancelled
 
 ``error_for_response`` is the one place that turns an HTTP status into one of these.
 """
@@ -117,6 +126,42 @@ class CascadConnectionError(CascadError):
 
 class CascadTimeout(CascadConnectionError):
     """No answer in time. The request may have taken effect: the outcome is unknown."""
+
+
+class PaymentError(CascadError):
+    """A service-level refusal. ``message`` is for people (the customer or the editor), translated."""
+
+
+class NotConfigured(PaymentError):
+    pass
+
+
+class MethodNotOffered(PaymentError):
+    pass
+
+
+class OrderAlreadyPaid(PaymentError):
+    pass
+
+
+class PaymentInProgress(PaymentError):
+    pass
+
+
+class PaymentUnavailable(PaymentError):
+    retryable = True
+
+
+class RefundNotAllowed(PaymentError):
+    pass
+
+
+class RefundExceedsBalance(RefundNotAllowed):
+    pass
+
+
+class CancelNotAllowed(PaymentError):
+    pass
 
 
 _BY_STATUS: dict[int, type[CascadAPIError]] = {

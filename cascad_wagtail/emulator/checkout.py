@@ -230,7 +230,8 @@ def payment_form(page: Page, error: str | None = None, status: int = 200, field:
 <input id="card_expiry" name="card_expiry" inputmode="numeric" autocomplete="cc-exp" maxlength="7" placeholder="12/30"
  value="{_e(page.args.get("card_expiry", ""))}"{invalid("card_expiry")}></div>
 <div class="field"><label for="card_cvv">{_e(page.t("cvv"))}</label>
-<input id="card_cvv" name="card_cvv" inputmode="numeric" autocomplete="cc-csc" maxlength="4" placeholder="123"{invalid("card_cvv")}></div>
+<input id="card_cvv" name="card_cvv" inputmode="numeric" autocomplete="cc-csc" maxlength="4"
+ placeholder="123"{invalid("card_cvv")}></div>
 </div>
 <div class="field"><label for="cardholder">{_e(page.t("cardholder"))}</label>
 <input id="cardholder" name="cardholder" autocomplete="cc-name" value="{_e(page.args.get("cardholder", ""))}"></div>
