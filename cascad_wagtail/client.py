@@ -41,8 +41,16 @@ from .types import (
 )
 
 __all__ = [
-    "ApiCall", "CascadClient", "Invoice", "InvoicePage", "PaymentService", "PrerequestResult",
-    "PublicInvoiceStatus", "Refund", "RefundItem", "RetryPolicy",
+    "ApiCall",
+    "CascadClient",
+    "Invoice",
+    "InvoicePage",
+    "PaymentService",
+    "PrerequestResult",
+    "PublicInvoiceStatus",
+    "Refund",
+    "RefundItem",
+    "RetryPolicy",
 ]
 
 logger = logging.getLogger("cascad_wagtail.client")
@@ -78,8 +86,14 @@ class CascadClient:
         self._api_key = api_key
         self._public_key = public_key or None
         self._transport = Transport(
-            host_url, account_id, api_key, self._public_key,
-            timeout=(connect_timeout, read_timeout), retry=retry or RetryPolicy(), sleep=sleep, on_call=on_call,
+            host_url,
+            account_id,
+            api_key,
+            self._public_key,
+            timeout=(connect_timeout, read_timeout),
+            retry=retry or RetryPolicy(),
+            sleep=sleep,
+            on_call=on_call,
             session=session,
         )
         self._request = self._transport.request
@@ -139,9 +153,19 @@ class CascadClient:
         ``InvalidRequestError`` is raised. One order never gets two invoices.
         """
         attributes = _invoice_attributes(
-            reference_id, amount, currency, service=service, description=description, return_url=return_url,
-            return_urls=return_urls, callback_url=callback_url, customer=customer, metadata=metadata,
-            expires=expires, lifetime_seconds=lifetime_seconds, locale=locale,
+            reference_id,
+            amount,
+            currency,
+            service=service,
+            description=description,
+            return_url=return_url,
+            return_urls=return_urls,
+            callback_url=callback_url,
+            customer=customer,
+            metadata=metadata,
+            expires=expires,
+            lifetime_seconds=lifetime_seconds,
+            locale=locale,
         )
         return self._create(INVOICES, attributes, private=True)
 
@@ -223,7 +247,8 @@ class CascadClient:
             raise UnexpectedResponse(
                 f"Cascad answered refund {reference_id} with {refund.amount} {refund.currency} "
                 f"(reference {refund.reference_id}), not the {value} {currency} asked for.",
-                status=answer.status, request_id=answer.request_id,
+                status=answer.status,
+                request_id=answer.request_id,
             )
         return refund
 
@@ -277,9 +302,19 @@ class CascadClient:
         The same duplicate rule as ``create_invoice`` applies; the lookup uses the Private API.
         """
         attributes = _invoice_attributes(
-            reference_id, amount, currency, service=service, description=description, return_url=return_url,
-            return_urls=return_urls, callback_url=None, customer=customer, metadata=metadata,
-            expires=expires, lifetime_seconds=lifetime_seconds, locale=locale,
+            reference_id,
+            amount,
+            currency,
+            service=service,
+            description=description,
+            return_url=return_url,
+            return_urls=return_urls,
+            callback_url=None,
+            customer=customer,
+            metadata=metadata,
+            expires=expires,
+            lifetime_seconds=lifetime_seconds,
+            locale=locale,
         )
         attributes = {"public_key": self._require_public_key(), **attributes}
         return self._create(PUBLIC_INVOICES, attributes, private=False)

@@ -135,7 +135,11 @@ class Transport:
                     wait = self.retry.wait_after(attempt)
                     logger.info(
                         "Cascad %s %s attempt %d failed (%s); retrying in %.1f s",
-                        method, path, attempt, type(error).__name__, wait,
+                        method,
+                        path,
+                        attempt,
+                        type(error).__name__,
+                        wait,
                     )
                     self._sleep(wait)
                     continue
@@ -181,8 +185,14 @@ class Transport:
             # Our own messages replace requests' (whose URL may hold the public key): hence ``from None``.
             try:
                 response = self.session.request(
-                    method, self.host_url + path, params=params, data=payload, headers=headers,
-                    auth=self._auth if private else None, timeout=self.timeout, allow_redirects=False,
+                    method,
+                    self.host_url + path,
+                    params=params,
+                    data=payload,
+                    headers=headers,
+                    auth=self._auth if private else None,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except requests.Timeout as exc:
                 raise CascadTimeout(
@@ -200,10 +210,18 @@ class Transport:
             error_name = type(error).__name__
             raise
         finally:
-            self._report(ApiCall(
-                method=method, path=path, query=_safe_query(params), status=status,
-                duration=time.monotonic() - started, request_id=request_id, attempt=attempt, error=error_name,
-            ))
+            self._report(
+                ApiCall(
+                    method=method,
+                    path=path,
+                    query=_safe_query(params),
+                    status=status,
+                    duration=time.monotonic() - started,
+                    request_id=request_id,
+                    attempt=attempt,
+                    error=error_name,
+                )
+            )
 
     def _answer(self, response: requests.Response, request_id: str | None) -> Answer:
         status = response.status_code
@@ -231,8 +249,14 @@ class Transport:
     def _report(self, call: ApiCall) -> None:
         logger.debug(
             "Cascad %s %s%s -> %s in %.3f s (request %s, attempt %d%s)",
-            call.method, call.path, f"?{call.query}" if call.query else "", call.status, call.duration,
-            call.request_id, call.attempt, f", {call.error}" if call.error else "",
+            call.method,
+            call.path,
+            f"?{call.query}" if call.query else "",
+            call.status,
+            call.duration,
+            call.request_id,
+            call.attempt,
+            f", {call.error}" if call.error else "",
         )
         if self._on_call is not None:
             try:

@@ -19,18 +19,37 @@ from .money import quantize
 
 #: The outcome stage of each payment status: 0 unpaid, 1 under way, 2 settled. Refund labels only
 #: ever follow a payment, so their outcome stage stays 2 (contract: "the outcome stage stays 2").
-STAGES: Mapping[str, int] = MappingProxyType({
-    "created": 0,
-    "processing": 1, "process_pending": 1, "process_error": 1,
-    "processed": 2, "partially_processed": 2, "process_failed": 2, "expired": 2, "terminated": 2,
-    "refunding": 2, "refund_pending": 2, "refund_error": 2, "partially_refunded": 2, "refunded": 2,
-    "refund_failed": 2,
-})
+STAGES: Mapping[str, int] = MappingProxyType(
+    {
+        "created": 0,
+        "processing": 1,
+        "process_pending": 1,
+        "process_error": 1,
+        "processed": 2,
+        "partially_processed": 2,
+        "process_failed": 2,
+        "expired": 2,
+        "terminated": 2,
+        "refunding": 2,
+        "refund_pending": 2,
+        "refund_error": 2,
+        "partially_refunded": 2,
+        "refunded": 2,
+        "refund_failed": 2,
+    }
+)
 
 #: Statuses from which a refund may be asked for (the contract's "refundable").
-REFUNDABLE_STATUSES = frozenset({
-    "processed", "partially_processed", "refunding", "refund_pending", "refund_error", "partially_refunded",
-})
+REFUNDABLE_STATUSES = frozenset(
+    {
+        "processed",
+        "partially_processed",
+        "refunding",
+        "refund_pending",
+        "refund_error",
+        "partially_refunded",
+    }
+)
 
 
 def stage_of(status: str) -> int | None:

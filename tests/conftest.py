@@ -17,6 +17,8 @@ import time
 import pytest
 import requests
 
+from cascad_wagtail import wire
+
 DEFAULT_CREDENTIALS = {
     "account_id": "coma_SandboxAccnt0001",
     "api_key": "sandbox-api-key-000000000000000000000000001",
@@ -39,7 +41,10 @@ class Emulator:
 
     def control(self, path: str, payload: dict | None = None, method: str = "POST") -> requests.Response:
         """Call the control API (``/_emulator/...``) and fail the test on an error status."""
-        response = requests.request(method, f"{self.url}/_emulator/{path}", json=payload, timeout=10)
+        data = None if payload is None else wire.dumps(payload)
+        response = requests.request(
+            method, f"{self.url}/_emulator/{path}", data=data, headers={"Content-Type": "application/json"}, timeout=10
+        )
         response.raise_for_status()
         return response
 

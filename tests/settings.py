@@ -1,0 +1,99 @@
+"""Django settings for the test suite.
+
+PostgreSQL is used whenever it answers (or ``DATABASE_URL`` names a database), because the row-lock
+and concurrency tests mean nothing on SQLite; the suite says loudly when it falls back.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import unquote, urlsplit
+
+from cryptography.fernet import Fernet
+
+SECRET_KEY = "tests-only-not-secret"
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "tests.urls"
+WAGTAIL_SITE_NAME = "Test shop"
+WAGTAILADMIN_BASE_URL = "http://testserver"
+
+INSTALLED_APPS = [
+    "cascad_wagtail",
+    "tests.testshop",
+    "wagtail.contrib.settings",
+    "wagtail.users",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+STATIC_URL = "/static/"
+
+CASCAD_ORDER_MODEL = "testshop.Order"
+CASCAD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def database_from_url(url: str) -> dict:
+    parts = urlsplit(url)
+    if parts.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "test",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+        }
+    if parts.scheme == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parts.path or ":memory:"}
+    raise ValueError(f"unsupported DATABASE_URL scheme {parts.scheme!r}")
+
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
+elif _answers("127.0.0.1", 5432):
+    DATABASES = {"default": database_from_url("postgresql://postgres@127.0.0.1:5432/cascad")}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+DATABASES["default"].setdefault("TEST", {})["NAME"] = "test_cascad_wagtail"
