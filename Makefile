@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test install emulator lint bench clean chromium
+.PHONY: test install emulator lint bench clean chromium gettext
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,14 @@ chromium:
 	  echo "Chromium is missing: installing Debian's chromium (needs root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## Run the whole test suite (emulator, client, signatures, money, browser).
-test: $(STAMP) chromium
+## Debian's gettext, for the test that every string has a Russian translation.
+gettext:
+	@command -v xgettext >/dev/null 2>&1 || { \
+	  echo "gettext is missing: installing Debian's gettext (needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
+## Run the whole test suite (emulator, client, payments, signatures, money, browser).
+test: $(STAMP) chromium gettext
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Start the Cascad emulator on http://127.0.0.1:8100 with the default sandbox credentials.

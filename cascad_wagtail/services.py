@@ -129,10 +129,9 @@ def _service_for(config: CascadSettings, currency: str, method: str | None) -> s
         if method not in services:
             raise MethodNotOffered(_("This payment method is not offered for %(currency)s.") % {"currency": currency})
         return services[method]
-    if config.offered_methods and len(services) == 1:
-        return next(iter(services.values()))
-    if config.offered_methods and len(services) > 1 and len(config.offered_methods) < 3:
-        # Several but not all methods: Checkout must not offer the others, so the shop has to choose.
+    if config.offered_methods:
+        # The owner limited the methods: Checkout must not offer the others, so one is preselected
+        # (the shop's picker passes ``method``; without a choice, e.g. a payment link, the first).
         return next(iter(services.values()))
     return ""
 
@@ -579,11 +578,11 @@ def refresh_payment(payment: Payment, *, source: str = "refresh") -> Payment:
 def _expire_never_created(payment: Payment) -> None:
     """Cascad has no invoice for the reference: after the invoice lifetime, it never will."""
     lifetime = datetime.timedelta(seconds=settings_for_site(payment.site).lifetime_seconds)
-    if payment.created_at > timezone.now() - lifetime:
-        return
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.creation not in (Creation.PENDING, Creation.UNKNOWN):
+            return
+        if locked.created_at > timezone.now() - lifetime:
             return
         previous = locked.charge_status
         locked.creation, locked.is_open = Creation.FAILED, False

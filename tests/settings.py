@@ -96,4 +96,5 @@ elif _answers("127.0.0.1", 5432):
     DATABASES = {"default": database_from_url("postgresql://postgres@127.0.0.1:5432/cascad")}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
-DATABASES["default"].setdefault("TEST", {})["NAME"] = "test_cascad_wagtail"
+# One test database per run, so parallel runs on one machine do not drop each other's.
+DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_cascad_wagtail_{os.getpid()}"

@@ -57,10 +57,18 @@ def answer(status: int, body: Any = None, request_id: str | None = "req_unit", h
 
 
 def error(status: int, code: str, request_id: str = "req_err", message: str | None = None):
-    error_type = {401: "authentication_error", 404: "not_found", 409: "conflict", 422: "validation_error",
-                  429: "rate_limit"}.get(status, "server_error")
-    body = {"request_id": request_id, "error_type": error_type,
-            "error_codes": [{"code": code, "field": None, "message": message or code}]}
+    error_type = {
+        401: "authentication_error",
+        404: "not_found",
+        409: "conflict",
+        422: "validation_error",
+        429: "rate_limit",
+    }.get(status, "server_error")
+    body = {
+        "request_id": request_id,
+        "error_type": error_type,
+        "error_codes": [{"code": code, "field": None, "message": message or code}],
+    }
     return answer(status, body, request_id)
 
 
@@ -109,8 +117,12 @@ class Harness:
         session = requests.Session()
         session.mount("http://", self.adapter)
         kwargs = {
-            "public_key": PUBLIC_KEY, "session": session, "sleep": self.sleeps.append,
-            "on_call": self.calls.append, **self.client_kwargs, **overrides,
+            "public_key": PUBLIC_KEY,
+            "session": session,
+            "sleep": self.sleeps.append,
+            "on_call": self.calls.append,
+            **self.client_kwargs,
+            **overrides,
         }
         return CascadClient(HOST, ACCOUNT_ID, API_KEY, **kwargs)
 
@@ -133,15 +145,30 @@ def invoice_doc(**attributes: Any) -> dict:
 
     invoice_id = attributes.pop("id", "cpi_UoIW6RdSYyIRj8vR")
     attrs = {
-        "reference_id": "cw_6f1c", "status": "created", "resolution": "ok",
-        "amount": Decimal("1500.00"), "currency": "RUB", "payment_amount": Decimal("1500.00"), "fee": 0,
-        "processed_amount": None, "refunded_amount": 0, "description": "Order 42",
-        "service": None, "flow": "hpp", "test_mode": True,
-        "return_url": "http://shop.test/r", "return_urls": {"success": "s", "fail": "f", "pending": "p"},
+        "reference_id": "cw_6f1c",
+        "status": "created",
+        "resolution": "ok",
+        "amount": Decimal("1500.00"),
+        "currency": "RUB",
+        "payment_amount": Decimal("1500.00"),
+        "fee": 0,
+        "processed_amount": None,
+        "refunded_amount": 0,
+        "description": "Order 42",
+        "service": None,
+        "flow": "hpp",
+        "test_mode": True,
+        "return_url": "http://shop.test/r",
+        "return_urls": {"success": "s", "fail": "f", "pending": "p"},
         "callback_url": "http://shop.test/cascad/callback/",
         "customer": {"reference_id": "c1", "email": "a@example.com", "name": "A", "phone": "+1"},
-        "metadata": {"order_id": "42"}, "hpp_url": f"{HOST}/hpp/?cpi={invoice_id}",
-        "refunds": [], "created": 1764460800, "updated": 1764460800, "expires": 1764547200, "processed": None,
+        "metadata": {"order_id": "42"},
+        "hpp_url": f"{HOST}/hpp/?cpi={invoice_id}",
+        "refunds": [],
+        "created": 1764460800,
+        "updated": 1764460800,
+        "expires": 1764547200,
+        "processed": None,
     }
     attrs.update(attributes)
     return {"data": invoice_resource(invoice_id, attrs)}
@@ -149,7 +176,9 @@ def invoice_doc(**attributes: Any) -> dict:
 
 def invoice_resource(invoice_id: str, attrs: dict, service: str | None = None, method: str | None = None) -> dict:
     return {
-        "type": "payment-invoices", "id": invoice_id, "attributes": attrs,
+        "type": "payment-invoices",
+        "id": invoice_id,
+        "attributes": attrs,
         "relationships": {
             "payment-service": {"data": {"type": "payment-services", "id": service} if service else None},
             "payment-method": {"data": {"type": "payment-methods", "id": method} if method else None},
@@ -162,11 +191,26 @@ def list_doc(*documents: dict, next_link: str | None = None) -> dict:
     return {"data": [d["data"] for d in documents], "links": {"next": next_link}}
 
 
-def refund_doc(refund_id: str = "ref_1", reference_id: str = "rf_1", amount: Any = None, currency: str = "RUB",
-               status: str = "processed") -> dict:
+def refund_doc(
+    refund_id: str = "ref_1",
+    reference_id: str = "rf_1",
+    amount: Any = None,
+    currency: str = "RUB",
+    status: str = "processed",
+) -> dict:
     from decimal import Decimal
 
-    return {"data": {"type": "refunds", "id": refund_id, "attributes": {
-        "reference_id": reference_id, "status": status, "amount": amount if amount is not None else Decimal("10.00"),
-        "fee": 0, "currency": currency, "created": 1764460900}}}
-
+    return {
+        "data": {
+            "type": "refunds",
+            "id": refund_id,
+            "attributes": {
+                "reference_id": reference_id,
+                "status": status,
+                "amount": amount if amount is not None else Decimal("10.00"),
+                "fee": 0,
+                "currency": currency,
+                "created": 1764460900,
+            },
+        }
+    }

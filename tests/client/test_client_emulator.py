@@ -46,10 +46,20 @@ def assert_exact(value: Decimal, expected: Decimal) -> None:
 def test_create_get_list_and_find_round_trip_exact_amounts(client, emulator, currency, amount, _):
     reference = ref()
     created = client.create_invoice(
-        reference_id=reference, amount=amount, currency=currency, description="Order 42",
-        return_urls={"success": "http://shop.test/ok", "fail": "http://shop.test/fail", "pending": "http://shop.test/p"},
-        callback_url="http://shop.test/cascad/callback/", customer={"email": "customer@example.com"},
-        metadata={"order_id": "42"}, lifetime_seconds=600, locale="en",
+        reference_id=reference,
+        amount=amount,
+        currency=currency,
+        description="Order 42",
+        return_urls={
+            "success": "http://shop.test/ok",
+            "fail": "http://shop.test/fail",
+            "pending": "http://shop.test/p",
+        },
+        callback_url="http://shop.test/cascad/callback/",
+        customer={"email": "customer@example.com"},
+        metadata={"order_id": "42"},
+        lifetime_seconds=600,
+        locale="en",
     )
     assert created.id.startswith("cpi_") and created.reference_id == reference
     assert (created.status, created.stage, created.is_final, created.test_mode) == ("created", 0, False, True)

@@ -56,8 +56,12 @@ def test_faults_never_duplicate_invoices_or_refunds(emulator):
 
     def create(order):
         reference, currency, amount = order
-        return until_done("create", lambda: client.create_invoice(
-            reference_id=reference, amount=amount, currency=currency, description=f"Order {reference}"))
+        return until_done(
+            "create",
+            lambda: client.create_invoice(
+                reference_id=reference, amount=amount, currency=currency, description=f"Order {reference}"
+            ),
+        )
 
     def refund_amount(invoice):
         """Half the invoices are refunded in full (then ``refunded``), half in part."""
@@ -66,9 +70,15 @@ def test_faults_never_duplicate_invoices_or_refunds(emulator):
         return invoice.amount - Decimal(1)
 
     def refund(invoice):
-        return until_done("refund", lambda: client.refund(
-            invoice.id, amount=refund_amount(invoice), currency=invoice.currency,
-            reference_id=f"rf_{invoice.reference_id}"))
+        return until_done(
+            "refund",
+            lambda: client.refund(
+                invoice.id,
+                amount=refund_amount(invoice),
+                currency=invoice.currency,
+                reference_id=f"rf_{invoice.reference_id}",
+            ),
+        )
 
     started = time.monotonic()
     emulator.control("faults", FAULTS)

@@ -20,8 +20,14 @@ from .fakes import ACCOUNT_ID, API_KEY, PUBLIC_KEY, answer, invoice_doc, list_do
 def test_create_sends_json_api_with_exact_amounts_basic_auth_and_explicit_timeouts(cascad):
     cascad.then(answer(201, invoice_doc()))
     cascad.client().create_invoice(
-        reference_id="cw_1", amount="1500", currency="RUB", service="sbp_rub_hpp", description="Order 42",
-        return_urls={"success": "s", "fail": "f", "pending": "p"}, metadata={"order_id": "42"}, lifetime_seconds=600,
+        reference_id="cw_1",
+        amount="1500",
+        currency="RUB",
+        service="sbp_rub_hpp",
+        description="Order 42",
+        return_urls={"success": "s", "fail": "f", "pending": "p"},
+        metadata={"order_id": "42"},
+        lifetime_seconds=600,
         locale="ru",
     )
     sent = cascad.sent[0]
@@ -29,9 +35,15 @@ def test_create_sends_json_api_with_exact_amounts_basic_auth_and_explicit_timeou
     assert b'"amount":1500.00' in sent.body, "written quantized to the currency"
     assert sent.json()["data"]["type"] == "payment-invoices"
     assert sent.json()["data"]["attributes"] == {
-        "reference_id": "cw_1", "amount": Decimal("1500.00"), "currency": "RUB", "service": "sbp_rub_hpp",
-        "description": "Order 42", "return_urls": {"success": "s", "fail": "f", "pending": "p"},
-        "metadata": {"order_id": "42"}, "locale": "ru", "lifetime_seconds": 600,
+        "reference_id": "cw_1",
+        "amount": Decimal("1500.00"),
+        "currency": "RUB",
+        "service": "sbp_rub_hpp",
+        "description": "Order 42",
+        "return_urls": {"success": "s", "fail": "f", "pending": "p"},
+        "metadata": {"order_id": "42"},
+        "locale": "ru",
+        "lifetime_seconds": 600,
     }
     expected = "Basic " + base64.b64encode(f"{ACCOUNT_ID}:{API_KEY}".encode()).decode()
     assert sent.headers["Authorization"] == expected
@@ -45,8 +57,10 @@ def test_timeouts_are_configurable(cascad):
     assert cascad.sent[0].timeout == (1.5, 4)
 
 
-@pytest.mark.parametrize(("currency", "amount", "wire"), [("RUB", "99.9", b"99.90"), ("JPY", 1500, b"1500"),
-                                                          ("KWD", Decimal("12.345"), b"12.345")])
+@pytest.mark.parametrize(
+    ("currency", "amount", "wire"),
+    [("RUB", "99.9", b"99.90"), ("JPY", 1500, b"1500"), ("KWD", Decimal("12.345"), b"12.345")],
+)
 def test_amounts_are_written_in_the_currency_exponent(cascad, currency, amount, wire):
     cascad.then(answer(201, invoice_doc(currency=currency, amount=Decimal(wire.decode()))))
     invoice = cascad.client().create_invoice(reference_id="cw_1", amount=amount, currency=currency)
@@ -64,9 +78,15 @@ def test_any_exact_amount_reaches_the_wire_unchanged(currency, minor_units):
 
 @pytest.mark.parametrize(
     ("amount", "currency", "exc"),
-    [("10.001", "RUB", InvalidAmount), ("1.5", "JPY", InvalidAmount), ("0", "RUB", InvalidAmount),
-     ("-5", "RUB", InvalidAmount), (10.5, "RUB", InvalidAmount), ("NaN", "RUB", InvalidAmount),
-     ("10", "XXX", UnsupportedCurrency)],
+    [
+        ("10.001", "RUB", InvalidAmount),
+        ("1.5", "JPY", InvalidAmount),
+        ("0", "RUB", InvalidAmount),
+        ("-5", "RUB", InvalidAmount),
+        (10.5, "RUB", InvalidAmount),
+        ("NaN", "RUB", InvalidAmount),
+        ("10", "XXX", UnsupportedCurrency),
+    ],
 )
 def test_a_bad_amount_is_refused_before_anything_is_sent(cascad, amount, currency, exc):
     client = cascad.client()
@@ -95,11 +115,18 @@ def test_expires_and_lifetime_together_are_refused_before_sending(cascad):
 
 def test_an_invoice_is_read_into_exact_typed_fields(cascad):
     doc = invoice_doc(
-        status="partially_refunded", amount=Decimal("1500.5"), payment_amount=Decimal("1500.50"), fee=0,
-        processed_amount=Decimal("1500.50"), refunded_amount=Decimal("100"),
-        refunds=[{"id": "ref_1", "reference_id": "rf_1", "amount": 100, "status": "processed", "created": 5},
-                 {"id": "ref_2", "reference_id": "rf_2", "amount": Decimal("7.5"), "status": "failed", "created": 6}],
-        processed=1764460900, locale="en",
+        status="partially_refunded",
+        amount=Decimal("1500.5"),
+        payment_amount=Decimal("1500.50"),
+        fee=0,
+        processed_amount=Decimal("1500.50"),
+        refunded_amount=Decimal("100"),
+        refunds=[
+            {"id": "ref_1", "reference_id": "rf_1", "amount": 100, "status": "processed", "created": 5},
+            {"id": "ref_2", "reference_id": "rf_2", "amount": Decimal("7.5"), "status": "failed", "created": 6},
+        ],
+        processed=1764460900,
+        locale="en",
     )
     doc["data"]["relationships"]["payment-service"]["data"] = {"type": "payment-services", "id": "sbp_rub_hpp"}
     doc["data"]["relationships"]["payment-method"]["data"] = {"type": "payment-methods", "id": "sbp"}
@@ -199,11 +226,29 @@ def test_ids_cannot_escape_their_path_segment(cascad):
 
 
 def test_public_api_sends_the_public_key_and_no_basic_auth(cascad):
-    prerequest = {"data": {"currency": "RUB", "amount": Decimal("10.00"), "test_mode": True, "services": {
-        "sbp_rub_hpp": {"code": "sbp_rub_hpp", "method": "sbp", "currency": "RUB",
-                        "name": {"en": "SBP", "ru": "СБП"}, "fields": []}}}}
-    public_status = {"data": {"type": "payment-invoices", "id": "cpi_1", "attributes": {
-        "status": "processed", "resolution": "ok", "amount": 10, "currency": "RUB"}}}
+    prerequest = {
+        "data": {
+            "currency": "RUB",
+            "amount": Decimal("10.00"),
+            "test_mode": True,
+            "services": {
+                "sbp_rub_hpp": {
+                    "code": "sbp_rub_hpp",
+                    "method": "sbp",
+                    "currency": "RUB",
+                    "name": {"en": "SBP", "ru": "СБП"},
+                    "fields": [],
+                }
+            },
+        }
+    }
+    public_status = {
+        "data": {
+            "type": "payment-invoices",
+            "id": "cpi_1",
+            "attributes": {"status": "processed", "resolution": "ok", "amount": 10, "currency": "RUB"},
+        }
+    }
     cascad.then(answer(200, prerequest), answer(201, invoice_doc()), answer(200, public_status))
     client = cascad.client()
     result = client.prerequest("RUB", "10")

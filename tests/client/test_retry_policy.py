@@ -40,8 +40,13 @@ def test_retryable_statuses_are_retried_with_waits_half_one_two(cascad, status):
 
 @pytest.mark.parametrize(
     ("status", "exc"),
-    [(401, AuthenticationError), (403, AuthenticationError), (404, NotFoundError), (409, ConflictError),
-     (422, InvalidRequestError)],
+    [
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, InvalidRequestError),
+    ],
 )
 def test_client_errors_are_not_retried(cascad, status, exc):
     cascad.then(error(status, "nope", request_id="req_once"))
@@ -119,8 +124,10 @@ def test_a_duplicate_on_the_first_attempt_is_adopted_too(cascad):
 
 @pytest.mark.parametrize("other", [{"amount": Decimal("1499.99")}, {"currency": "USD"}])
 def test_a_duplicate_for_another_amount_or_currency_is_refused(cascad, other):
-    cascad.then(error(422, "reference_id_duplicate", "req_dup"),
-                answer(200, list_doc(invoice_doc(reference_id="cw_order_42", **other)), request_id="req_list"))
+    cascad.then(
+        error(422, "reference_id_duplicate", "req_dup"),
+        answer(200, list_doc(invoice_doc(reference_id="cw_order_42", **other)), request_id="req_list"),
+    )
     with pytest.raises(InvalidRequestError) as raised:
         cascad.client().create_invoice(**CREATE)
     assert raised.value.has_code("reference_id_duplicate")

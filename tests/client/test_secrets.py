@@ -34,12 +34,18 @@ def test_repr_masks_the_keys(cascad):
 
 def test_on_call_records_and_logs_hold_no_secret(cascad, caplog):
     caplog.set_level(logging.DEBUG)
-    public_status = {"data": {"type": "payment-invoices", "id": "cpi_1", "attributes": {
-        "status": "created", "resolution": None, "amount": 10, "currency": "RUB"}}}
+    public_status = {
+        "data": {
+            "type": "payment-invoices",
+            "id": "cpi_1",
+            "attributes": {"status": "created", "resolution": None, "amount": 10, "currency": "RUB"},
+        }
+    }
     cascad.then(
         requests.ReadTimeout(f"HTTPConnectionPool: Read timed out. (url: /x?public_key={PUBLIC_KEY})"),
         answer(200, public_status, request_id="req_pub"),
-        error(503, "down"), answer(201, invoice_doc()),
+        error(503, "down"),
+        answer(201, invoice_doc()),
     )
     client = cascad.client()
     client.public_get_invoice("cpi_1")
@@ -49,7 +55,13 @@ def test_on_call_records_and_logs_hold_no_secret(cascad, caplog):
         assert_clean(repr(call))
     first, second = cascad.calls[:2]
     assert (first.method, first.path, first.query, first.status, first.error, first.attempt) == (
-        "GET", "/public-api/payment-invoices/cpi_1", "", None, "CascadTimeout", 1)
+        "GET",
+        "/public-api/payment-invoices/cpi_1",
+        "",
+        None,
+        "CascadTimeout",
+        1,
+    )
     assert (second.status, second.request_id, second.attempt, second.error) == (200, "req_pub", 2, None)
     assert second.duration >= 0
     assert caplog.records, "each attempt is logged"

@@ -49,9 +49,7 @@ def send(
     if payload is not None:
         data = wire.dumps(payload)
         all_headers.setdefault("Content-Type", "application/json")
-    return requests.request(
-        method, url, data=data, auth=auth, params=params, headers=all_headers, timeout=timeout
-    )
+    return requests.request(method, url, data=data, auth=auth, params=params, headers=all_headers, timeout=timeout)
 
 
 def body(response: requests.Response) -> Any:

@@ -138,8 +138,15 @@ def test_control_api_answers_carry_an_x_request_id(emulator):
         (401, lambda e: send("GET", e.url + INVOICES)),
         (404, lambda e: get(e, "cpi_Missing000000000")),
         (422, lambda e: create(e, amount=Decimal("1.001"))),
-        (409, lambda e: private(e, "POST", f"{INVOICES}/{new_invoice(e)['id']}/refund",
-                                {"data": {"type": "refund", "attributes": {"amount": 1, "reference_id": "r"}}})),
+        (
+            409,
+            lambda e: private(
+                e,
+                "POST",
+                f"{INVOICES}/{new_invoice(e)['id']}/refund",
+                {"data": {"type": "refund", "attributes": {"amount": 1, "reference_id": "r"}}},
+            ),
+        ),
     ],
     ids=["401", "404", "422", "409"],
 )

@@ -110,12 +110,18 @@ def test_credentials_and_keys_given_at_start_are_the_ones_used(options):
 
     sink = CallbackSink()
     process, url = start_emulator(
-        "--callback-mode", "manual",
-        option(options, "account"), account,
-        option(options, "api", "key"), api_key,
-        option(options, "public", "key"), public_key,
-        option(options, "secret", "key"), secret_key,
-        option(options, "callback", "url"), sink.url,
+        "--callback-mode",
+        "manual",
+        option(options, "account"),
+        account,
+        option(options, "api", "key"),
+        api_key,
+        option(options, "public", "key"),
+        public_key,
+        option(options, "secret", "key"),
+        secret_key,
+        option(options, "callback", "url"),
+        sink.url,
     )
     try:
         invoices = f"{url}/api/payment-invoices"
@@ -134,8 +140,12 @@ def test_credentials_and_keys_given_at_start_are_the_ones_used(options):
         created = requests.post(
             invoices,
             auth=(account, api_key),
-            json={"data": {"type": "payment-invoices",
-                           "attributes": {"reference_id": "cli-1", "amount": 10, "currency": "RUB"}}},
+            json={
+                "data": {
+                    "type": "payment-invoices",
+                    "attributes": {"reference_id": "cli-1", "amount": 10, "currency": "RUB"},
+                }
+            },
             timeout=10,
         )
         assert created.status_code == 201, created.text
@@ -156,8 +166,12 @@ def test_manual_callback_mode_sends_nothing_until_deliver(options):
         created = requests.post(
             f"{url}/api/payment-invoices",
             auth=("coma_SandboxAccnt0001", "sandbox-api-key-000000000000000000000000001"),
-            json={"data": {"type": "payment-invoices",
-                           "attributes": {"reference_id": "cli-2", "amount": 10, "currency": "RUB"}}},
+            json={
+                "data": {
+                    "type": "payment-invoices",
+                    "attributes": {"reference_id": "cli-2", "amount": 10, "currency": "RUB"},
+                }
+            },
             timeout=10,
         )
         assert created.status_code == 201
@@ -174,8 +188,12 @@ def test_auto_callback_mode_sends_the_creation_callback_by_itself(options):
         created = requests.post(
             f"{url}/api/payment-invoices",
             auth=("coma_SandboxAccnt0001", "sandbox-api-key-000000000000000000000000001"),
-            json={"data": {"type": "payment-invoices",
-                           "attributes": {"reference_id": "cli-3", "amount": 10, "currency": "RUB"}}},
+            json={
+                "data": {
+                    "type": "payment-invoices",
+                    "attributes": {"reference_id": "cli-3", "amount": 10, "currency": "RUB"},
+                }
+            },
             timeout=10,
         )
         assert created.status_code == 201

@@ -173,8 +173,17 @@ def test_api_error_on_cancel_cancels_nothing(emulator):
         lambda e: send(
             "POST",
             e.url + "/public-api/payment-invoices",
-            {"data": {"type": "payment-invoices", "attributes": {
-                "public_key": e.public_key, "reference_id": "pub-1", "amount": Decimal("5.00"), "currency": "RUB"}}},
+            {
+                "data": {
+                    "type": "payment-invoices",
+                    "attributes": {
+                        "public_key": e.public_key,
+                        "reference_id": "pub-1",
+                        "amount": Decimal("5.00"),
+                        "currency": "RUB",
+                    },
+                }
+            },
         ),
     ],
     ids=["private-list", "private-get", "public-prerequest", "public-create"],
@@ -250,8 +259,9 @@ def test_reset_forgets_queued_callbacks(emulator, callback_sink):
 def test_api_timeout_applies_the_change_before_the_client_gives_up(emulator):
     set_faults(emulator, seed=1, api_timeout=1.0, api_timeout_s=2)
     with pytest.raises(requests.exceptions.ReadTimeout):
-        send("POST", emulator.url + INVOICES, invoice_payload(reference_id="timed-out"), auth=emulator.auth,
-             timeout=0.5)
+        send(
+            "POST", emulator.url + INVOICES, invoice_payload(reference_id="timed-out"), auth=emulator.auth, timeout=0.5
+        )
     assert wait_until(lambda: [i["attributes"]["reference_id"] for i in truth(emulator)] == ["timed-out"], 1)
     set_faults(emulator)
     # A retry with the same reference now finds it taken: the client looks it up instead.
@@ -270,8 +280,11 @@ def test_api_timeout_holds_the_answer_api_timeout_s_then_answers(emulator):
 def test_api_timeout_never_holds_the_control_api(emulator):
     invoice_id = new_invoice(emulator)["id"]
     set_faults(emulator, seed=1, api_timeout=1.0, api_timeout_s=5)
-    for path, payload, method in [("invoices", None, "GET"), (f"invoices/{invoice_id}/pay", {"outcome": "processed"},
-                                                                "POST"), ("clock/advance", {"seconds": 1}, "POST")]:
+    for path, payload, method in [
+        ("invoices", None, "GET"),
+        (f"invoices/{invoice_id}/pay", {"outcome": "processed"}, "POST"),
+        ("clock/advance", {"seconds": 1}, "POST"),
+    ]:
         response = control(emulator, path, payload, method, timeout=2)
         assert response.status_code == 200
 

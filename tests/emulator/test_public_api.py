@@ -120,8 +120,9 @@ def test_prerequest_with_a_wrong_public_key_is_refused_as_authentication_error(e
 
 def test_public_create_makes_a_test_mode_invoice_the_private_api_reads(emulator):
     ref = reference("pub")
-    response = public_create(emulator, reference_id=ref, amount=Decimal("250.00"), currency="USD",
-                             description="Widget order")
+    response = public_create(
+        emulator, reference_id=ref, amount=Decimal("250.00"), currency="USD", description="Widget order"
+    )
     assert response.status_code == 201, response.text
     data = body(response)["data"]
     assert data["type"] == "payment-invoices"
@@ -193,8 +194,16 @@ def test_public_get_shows_only_id_status_resolution_amount_and_currency(emulator
     assert shown["currency"] == "EUR"
     assert set(shown) - {"id", "type"} == {"status", "resolution", "amount", "currency"}
     text = response.text
-    for hidden in (invoice["attributes"]["reference_id"], "secret description", "hidden@example.com",
-                   "Hidden Name", "hidden-metadata", "hidden.example", "refunds", "processed_amount"):
+    for hidden in (
+        invoice["attributes"]["reference_id"],
+        "secret description",
+        "hidden@example.com",
+        "Hidden Name",
+        "hidden-metadata",
+        "hidden.example",
+        "refunds",
+        "processed_amount",
+    ):
         assert hidden not in text, hidden
 
 

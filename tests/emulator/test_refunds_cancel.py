@@ -220,8 +220,10 @@ def test_refund_with_a_used_reference_and_another_amount_is_reference_id_duplica
 
 @pytest.mark.parametrize("call", ["refund", "cancel"])
 def test_refund_and_cancel_of_an_unknown_invoice_are_404(emulator, call):
-    response = refund(emulator, "cpi_Missing000000000", Decimal("1.00")) if call == "refund" else cancel(
-        emulator, "cpi_Missing000000000"
+    response = (
+        refund(emulator, "cpi_Missing000000000", Decimal("1.00"))
+        if call == "refund"
+        else cancel(emulator, "cpi_Missing000000000")
     )
     assert_error(response, 404, "not_found")
 

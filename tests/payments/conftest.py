@@ -14,6 +14,16 @@ from tests.testshop.models import Order
 _ports = itertools.count(9001)
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The offered-methods cache is per process: each test starts without it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def site(db):
     """A Wagtail site of its own, so each test's settings cannot leak into another's."""
