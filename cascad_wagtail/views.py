@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from . import conf, services
 from .exceptions import CascadError, OrderAlreadyPaid, PaymentError, PaymentUnavailable
+from .formatting import display_amount
 from .models import ChargeStatus, Creation, Payment
 from .resolutions import describe
 
@@ -57,13 +58,14 @@ def outcome_of(payment: Payment) -> Outcome:
         return Outcome(
             "paid",
             _("Thank you, your payment was successful"),
-            _("%(amount)s has been paid.") % {"amount": payment.amount_display()},
+            _("%(amount)s has been paid.") % {"amount": display_amount(payment.amount, payment.currency)},
         )
     if status in (ChargeStatus.PARTIALLY_REFUNDED, ChargeStatus.FULLY_REFUNDED):
         return Outcome(
             "refunded",
             _("This payment was refunded"),
-            _("%(amount)s was paid; part or all of it has been refunded.") % {"amount": payment.amount_display()},
+            _("%(amount)s was paid; part or all of it has been refunded.")
+            % {"amount": display_amount(payment.amount, payment.currency)},
         )
     if status == ChargeStatus.REFUSED:
         reason = (

@@ -16,6 +16,7 @@ import time
 
 import pytest
 import requests
+from playwright.sync_api import sync_playwright
 
 from cascad_wagtail import wire
 
@@ -94,3 +95,40 @@ def emulator_process():
 def emulator(emulator_process) -> Emulator:
     requests.post(f"{emulator_process}/_emulator/reset", json={}, timeout=10).raise_for_status()
     return Emulator(url=emulator_process, **DEFAULT_CREDENTIALS)
+
+
+# -- the browser: Debian's Chromium driven by Playwright (its own browser download is never used) --
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(`make test` installs it, or `apt-get install chromium`). They are not skipped.",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh English page in its own context (no cookies or cache shared between tests)."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1000, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

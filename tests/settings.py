@@ -12,6 +12,9 @@ from urllib.parse import unquote, urlsplit
 
 from cryptography.fernet import Fernet
 
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in those tests are still sync.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 USE_TZ = True

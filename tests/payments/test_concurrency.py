@@ -355,10 +355,3 @@ def test_dispatch_effects_from_many_threads_runs_the_order_hook_for_every_change
     failed_order.refresh_from_db()
     assert [previous for previous, _new in paid_order.status_log] == ["NOT_CHARGED", "PENDING", "FULLY_CHARGED"]
     assert [previous for previous, _new in failed_order.status_log] == ["NOT_CHARGED", "PENDING"]
-
-
-def test_tmp_sequential_backlog(backlog):
-    paid_order, failed_order, _pending = backlog
-    services.dispatch_effects()
-    paid_order.refresh_from_db()
-    print("SEQ", paid_order.status_log)

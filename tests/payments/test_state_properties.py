@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from wagtail.models import Locale, Page, Site
@@ -88,7 +88,7 @@ def expected_charge(status: str, processed: Decimal | None, refunded: Decimal, r
 # -- generating a true lifecycle ----------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Lifecycle:
     amount: Decimal  # the payment's amount
     currency: str  # the payment's currency
@@ -103,6 +103,9 @@ class Lifecycle:
     @property
     def paid_in_full(self) -> bool:
         return self.outcome == "processed" and not self.mismatch
+
+    def __repr__(self) -> str:
+        return describe(self)
 
 
 def invoice(reference_id: str, invoice_id: str, n: int, **attributes) -> Invoice:
@@ -368,7 +371,7 @@ def check_truth(payment: Payment, lifecycle: Lifecycle, *, review: bool) -> None
     assert rows == {item.reference_id: (item.amount, item.status) for item in truth.refunds}
 
 
-def describe(lifecycle: Lifecycle, order_of_delivery: list[int]) -> str:
+def describe(lifecycle: Lifecycle, order_of_delivery: list[int] | None = None) -> str:
     lines = [f"payment {lifecycle.amount} {lifecycle.currency}, mismatch={lifecycle.mismatch or '-'}"]
     for i, s in enumerate(lifecycle.snapshots):
         refunds = ", ".join(f"{r.reference_id[-4:]}:{r.amount}:{r.status}" for r in s.refunds)
@@ -376,7 +379,8 @@ def describe(lifecycle: Lifecycle, order_of_delivery: list[int]) -> str:
             f"  [{i}] {s.status} amount={s.amount} {s.currency} test={s.test_mode} "
             f"processed={s.processed_amount} refunded={s.refunded_amount} refunds=[{refunds}]"
         )
-    lines.append(f"  delivered: {order_of_delivery}")
+    if order_of_delivery is not None:
+        lines.append(f"  delivered: {order_of_delivery}")
     return "\n".join(lines)
 
 
@@ -385,7 +389,7 @@ def describe(lifecycle: Lifecycle, order_of_delivery: list[int]) -> str:
 
 class ApplyInvoiceProperties(TestCase):
     def run_case(self, lifecycle: Lifecycle, order_of_delivery: list[int]) -> None:
-        print(describe(lifecycle, order_of_delivery))  # shown by Hypothesis for a falsifying example
+        note(describe(lifecycle, order_of_delivery))
         site = make_site()
         order = new_order(lifecycle, site)
         payment = new_payment(order, lifecycle, site)
@@ -431,8 +435,8 @@ class ApplyInvoiceProperties(TestCase):
         lifecycle = dataclasses.replace(lifecycle, snapshots=_until_paid(lifecycle.snapshots))
         order_of_delivery = [i for i in order_of_delivery if i < len(lifecycle.snapshots)]
         order_of_delivery.append(len(lifecycle.snapshots) - 1)
-        print(describe(lifecycle, order_of_delivery))
-        print("late:", describe(late_lifecycle, late_delivery))
+        note(describe(lifecycle, order_of_delivery))
+        note("late: " + describe(late_lifecycle, late_delivery))
         site = make_site()
         order = new_order(lifecycle, site)
         payment = new_payment(order, lifecycle, site)
