@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from decimal import Decimal
 
 import pytest
 import requests
@@ -42,12 +43,23 @@ class Emulator:
 
     def control(self, path: str, payload: dict | None = None, method: str = "POST") -> requests.Response:
         """Call the control API (``/_emulator/...``) and fail the test on an error status."""
-        data = None if payload is None else wire.dumps(payload)
+        data = None if payload is None else wire.dumps(_exact(payload))
         response = requests.request(
             method, f"{self.url}/_emulator/{path}", data=data, headers={"Content-Type": "application/json"}, timeout=10
         )
         response.raise_for_status()
         return response
+
+
+def _exact(value):
+    """Rates like ``0.3`` may be written as floats in tests; the wire takes only exact decimals."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    return value
 
 
 def start_emulator(*extra_args: str) -> tuple[subprocess.Popen, str]:
