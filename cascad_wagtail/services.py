@@ -696,6 +696,20 @@ def cancel_payment(payment: Payment, *, user=None, source: str = "admin") -> Pay
     return result.payment
 
 
+def expire_payment(payment: Payment) -> Payment:
+    """An invoice past its expiry: ask Cascad; cancel only one that is still ``created``.
+
+    A ``processed`` answer is applied even this late: expiry never loses money.
+    """
+    payment = refresh_payment(payment, source="expiry")
+    if payment.stage == 0 and payment.invoice_id and payment.expires_at and payment.expires_at < timezone.now():
+        try:
+            payment = cancel_payment(payment, source="expiry")
+        except CancelNotAllowed:
+            payment.refresh_from_db()
+    return payment
+
+
 # -- payment links ------------------------------------------------------------------------------
 
 

@@ -3,10 +3,12 @@
 from django.urls import path
 
 from . import views
+from .webhooks import views as webhooks
 
 app_name = "cascad_wagtail"
 
 urlpatterns = [
+    path("callback/", webhooks.callback, name="callback"),
     path("pay/<str:token>/", views.pay, name="pay"),
     path("return/<uuid:payment_uuid>/", views.return_page, name="return"),
     path("return/<uuid:payment_uuid>/status/", views.return_status, name="return_status"),

@@ -66,6 +66,11 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 
 CASCAD_ORDER_MODEL = "testshop.Order"
+
+# Unit tests run tasks in-process; the integration tests start a real worker on a real broker.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true") == "true"
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CASCAD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
 
 
