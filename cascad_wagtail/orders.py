@@ -45,8 +45,12 @@ class CascadOrder(Protocol):
     def get_cascad_return_url(self, payment: Payment) -> str:
         """The shop's page to show once the payment is settled (an absolute URL or a path)."""
 
-    def cascad_payment_status_changed(self, payment: Payment, previous: str) -> None:
-        """Called once per change of ``payment.charge_status``, after commit, in a transaction of its own."""
+    def cascad_payment_status_changed(self, payment: Payment, previous: str, status: str) -> None:
+        """Called once per change of the payment's charge status, ``previous`` → ``status``, in order.
+
+        Runs after the change is committed, in a transaction of its own that also marks the change
+        handled: if it raises, its writes are rolled back and it is called again later.
+        """
 
 
 def get_order_model():

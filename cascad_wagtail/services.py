@@ -357,28 +357,42 @@ def _order_paid_elsewhere(payment: Payment) -> bool:
 def dispatch_effects(payment_id: int | None = None, limit: int = 100) -> int:
     """Send the signals of undispatched events, oldest first, each in a transaction that marks it sent.
 
-    A receiver that raises rolls back its own writes; the event stays undispatched (with the error)
-    and is sent again by the next call (reconciliation calls this for all payments).
+    Each dispatch takes the order's row lock first (the lock order of ``apply_invoice``), so one
+    dispatcher at a time works on an order: its effects go out in order and its hook never runs
+    concurrently. A receiver that raises rolls back its own writes; the event stays undispatched
+    (with the error) and so do the order's later ones, until a later call (reconciliation) succeeds.
     """
     sent = 0
-    skipped: list[int] = []
+    blocked_orders: set[int] = set()
+    order_model = get_order_model()
     for _attempt in range(limit):
+        pending = PaymentEvent.objects.filter(dispatched_at__isnull=True).exclude(effect="")
+        pending = pending.exclude(payment__order_id__in=blocked_orders)
+        if payment_id is not None:
+            pending = pending.filter(payment_id=payment_id)
+        order_id = pending.order_by("pk").values_list("payment__order_id", flat=True).first()
+        if order_id is None:
+            break
         with transaction.atomic():
-            pending = PaymentEvent.objects.select_for_update(skip_locked=True).filter(dispatched_at__isnull=True)
-            pending = pending.exclude(effect="").exclude(pk__in=skipped).order_by("pk")
-            if payment_id is not None:
-                pending = pending.filter(payment_id=payment_id)
-            event = pending.select_related("payment").first()
-            if event is None:
-                break
+            order_model._default_manager.select_for_update().filter(pk=order_id).exists()
+            event = (
+                PaymentEvent.objects.select_for_update(of=("self",))
+                .filter(payment__order_id=order_id, dispatched_at__isnull=True)
+                .exclude(effect="")
+                .select_related("payment")
+                .order_by("pk")
+                .first()
+            )
+            if event is None:  # another dispatcher sent them meanwhile
+                continue
             try:
                 with transaction.atomic():
                     _send_effect(event)
-            except Exception as exc:  # a shop's receiver failed: keep the effect for a later try
+            except Exception as exc:  # a shop's receiver failed: keep the effect (and its successors) for later
                 logger.exception("dispatching %s for payment %s failed", event.effect, event.payment_id)
                 event.dispatch_error = f"{exc.__class__.__name__}: {exc}"[:2000]
                 event.save(update_fields=["dispatch_error"])
-                skipped.append(event.pk)
+                blocked_orders.add(order_id)
                 continue
             event.dispatched_at = timezone.now()
             event.dispatch_error = ""
@@ -392,11 +406,12 @@ def _send_effect(event: PaymentEvent) -> None:
     order = payment.order
     kwargs: dict[str, Any] = {"sender": Payment, "payment": payment, "order": order}
     if event.effect == PaymentEvent.Effect.STATUS_CHANGED:
-        previous = event.effect_data.get("previous", "")
+        # The statuses of this change, not the payment's current one: effects may go out late.
+        previous, status = event.effect_data.get("previous", ""), event.charge_status
         hook = getattr(order, "cascad_payment_status_changed", None)
         if hook is not None:
-            hook(payment, previous)
-        signals.payment_status_changed.send(previous=previous, **kwargs)
+            hook(payment, previous, status)
+        signals.payment_status_changed.send(previous=previous, status=status, **kwargs)
     elif event.effect == PaymentEvent.Effect.ORDER_PAID:
         signals.order_paid.send(**kwargs)
     elif event.effect == PaymentEvent.Effect.ORDER_PAYMENT_FAILED:

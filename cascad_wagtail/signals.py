@@ -7,7 +7,7 @@ Receivers get ``sender`` (the ``Payment`` class), ``payment`` and ``order``.
 
 from django.dispatch import Signal
 
-#: Any change of ``payment.charge_status``; also gets ``previous`` (the old charge status).
+#: Any change of the payment's charge status; also gets ``previous`` and ``status`` (of that change).
 payment_status_changed = Signal()
 #: The order is paid in full by this payment. Sent at most once per order.
 order_paid = Signal()

@@ -34,6 +34,6 @@ class Order(models.Model):
     def get_cascad_return_url(self, payment) -> str:
         return f"/orders/{self.pk}/"
 
-    def cascad_payment_status_changed(self, payment, previous: str) -> None:
-        self.status_log = [*self.status_log, [previous, payment.charge_status]]
+    def cascad_payment_status_changed(self, payment, previous: str, status: str) -> None:
+        self.status_log = [*self.status_log, [previous, status]]
         self.save(update_fields=["status_log"])
