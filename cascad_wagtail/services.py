@@ -725,6 +725,14 @@ def expire_payment(payment: Payment) -> Payment:
     return payment
 
 
+def order_payment_status(order) -> str:
+    """The order's charge status: that of its latest payment that is not refused or cancelled, else its latest."""
+    payments = Payment.objects.filter(order_id=order.pk).order_by("-created_at", "-pk")
+    settled_badly = (ChargeStatus.REFUSED, ChargeStatus.CANCELLED)
+    chosen = payments.exclude(charge_status__in=settled_badly).first() or payments.first()
+    return chosen.charge_status if chosen else ChargeStatus.NOT_CHARGED
+
+
 # -- payment links ------------------------------------------------------------------------------
 
 

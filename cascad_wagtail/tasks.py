@@ -1,7 +1,7 @@
 """Celery tasks: each takes ids, is safe to run twice, and calls one service.
 
-Enqueued on commit by the callback intake and the beat schedule below (``BEAT_SCHEDULE``, which a
-project merges into its own ``beat_schedule``). A task that meets a Cascad outage retries with
+Enqueued on commit by the callback intake and by the beat schedule in ``schedule.BEAT_SCHEDULE``,
+which a project merges into its own ``CELERY_BEAT_SCHEDULE``. A task that meets a Cascad outage retries with
 backoff; anything it leaves undone is picked up by the next reconciliation.
 """
 
@@ -11,7 +11,6 @@ import datetime
 import logging
 
 from celery import shared_task
-from celery.schedules import crontab
 from django.utils import timezone
 
 from . import services
@@ -21,17 +20,6 @@ from .models import CallbackEvent, Payment, Refund
 logger = logging.getLogger("cascad_wagtail.tasks")
 
 RETRYABLE = (CascadConnectionError, ServerError)
-
-BEAT_SCHEDULE = {
-    "cascad-reconcile": {"task": "cascad_wagtail.tasks.reconcile", "schedule": datetime.timedelta(minutes=5)},
-    "cascad-expire": {"task": "cascad_wagtail.tasks.expire_payments", "schedule": datetime.timedelta(minutes=10)},
-    "cascad-settle-refunds": {"task": "cascad_wagtail.tasks.settle_refunds", "schedule": datetime.timedelta(minutes=5)},
-    "cascad-reconcile-all-nightly": {
-        "task": "cascad_wagtail.tasks.reconcile",
-        "schedule": crontab(hour=3, minute=17),
-        "kwargs": {"everything": True},
-    },
-}
 
 
 @shared_task(bind=True, autoretry_for=RETRYABLE, retry_backoff=2, retry_backoff_max=300, max_retries=8)
