@@ -10,8 +10,6 @@ import os
 import socket
 from urllib.parse import unquote, urlsplit
 
-from cryptography.fernet import Fernet
-
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in those tests are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -71,7 +69,17 @@ CASCAD_ORDER_MODEL = "testshop.Order"
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true") == "true"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
-CASCAD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+if CELERY_BROKER_URL == "filesystem://":
+    from pathlib import Path
+
+    from sandbox_site.env import filesystem_broker
+
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker(Path(os.environ["TEST_BROKER_FOLDER"]))
+# Fixed (tests only), so a worker process started by a test reads what the test process wrote.
+CASCAD_ENCRYPTION_KEYS = ["dGVzdHMtb25seS1mZXJuZXQta2V5LW5vdC1zZWNyZXQ="]
 
 
 def _answers(host: str, port: int) -> bool:

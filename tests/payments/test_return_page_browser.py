@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -12,16 +11,6 @@ from cascad_wagtail import services
 from tests.browser._support import screenshot
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def live_site(cascad, live_server):
-    """The test site served by the live server, so Cascad sends the customer back to a real page."""
-    parts = urlsplit(live_server.url)
-    site = cascad.site
-    site.hostname, site.port = parts.hostname, parts.port
-    site.save()
-    return site
 
 
 def pay_on_checkout(page, card, expiry):

@@ -14,6 +14,7 @@ for an order paid in full and never otherwise.
 from __future__ import annotations
 
 import dataclasses
+import os
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, note, settings
@@ -46,6 +47,8 @@ REFUND_LABELS = ("refunding", "refund_pending", "refund_error", "partially_refun
 FAIL_RESOLUTIONS = ("declined", "insufficient_funds", "invalid_cvv", "issuer_decline", "card_expired")
 PAYMENT_CURRENCIES = ("RUB", "USD", "JPY", "KWD")
 
+#: Multiplies every max_examples: ``PROPS_SCALE=10`` for a deeper search than the default run.
+SCALE = int(os.environ.get("PROPS_SCALE", "1"))
 ANY_OUTCOME = st.sampled_from(OUTCOMES)
 FAST = settings(
     deadline=None,
@@ -107,6 +110,9 @@ class Lifecycle:
     def __repr__(self) -> str:
         return describe(self)
 
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(describe(self))
+
 
 def invoice(reference_id: str, invoice_id: str, n: int, **attributes) -> Invoice:
     fields = {
@@ -165,10 +171,15 @@ def lifecycles(
     inv_amount, inv_currency, test_mode = amount, currency, True
     if mismatch == "amount":
         delta = draw(amounts(currency, 1, 1000))
-        inv_amount = amount + delta if draw(st.booleans()) or amount - delta <= 0 else amount - delta
+        lower = amount - delta
+        inv_amount = lower if lower >= 2 * money.quantum(currency) and draw(st.booleans()) else amount + delta
     elif mismatch == "currency":
-        inv_currency = draw(st.sampled_from([c for c in ("RUB", "EUR", "USD", "KWD") if c != currency]))
-        inv_amount = money.quantize(amount, inv_currency)
+        inv_currency = draw(st.sampled_from([c for c in ("RUB", "EUR", "JPY", "KWD") if c != currency]))
+        same_number = amount.quantize(money.quantum(inv_currency))
+        if same_number == amount and same_number >= 2 * money.quantum(inv_currency) and draw(st.booleans()):
+            inv_amount = same_number  # 1500.00 RUB asked, 1500.00 EUR invoiced
+        else:
+            inv_amount = draw(amounts(inv_currency))
     elif mismatch == "test_mode":
         test_mode = False
 
@@ -190,9 +201,12 @@ def lifecycles(
         snapshots.append(invoice(reference_id, invoice_id, len(snapshots), **base))
 
     snap("created")
-    for status in draw(st.lists(st.sampled_from(IN_PROGRESS), max_size=3)):
-        snap(status)
     outcome = draw(outcomes)
+    # A payment goes through stage 1 before its result; an unpaid invoice expires from ``created``
+    # (the merchant's cancel too, a moderator may terminate one under way). Delivery may skip any.
+    in_progress = {"expired": (0, 0), "terminated": (0, 2)}.get(outcome, (1, 3))
+    for status in draw(st.lists(st.sampled_from(IN_PROGRESS), min_size=in_progress[0], max_size=in_progress[1])):
+        snap(status)
     if outcome == "processed":
         snap(outcome, processed_amount=inv_amount, processed=1764461000)
     elif outcome == "partially_processed":
@@ -296,11 +310,12 @@ class Recorder:
 class Watch:
     """The invariants that hold after every apply, for one payment."""
 
-    def __init__(self, test: TestCase, payment: Payment, recorder: Recorder) -> None:
-        self.test, self.payment, self.recorder = test, payment, recorder
+    def __init__(self, payment: Payment, recorder: Recorder, *, never_paid: bool = False) -> None:
+        self.payment, self.recorder, self.never_paid = payment, recorder, never_paid
         self.stage = 0
         self.refunded = Decimal(0)
         self.settled = None  # outcome_key once the stored stage is 2
+        self.refunds: dict[str, str] = {}
 
     def check(self, note: str) -> Payment:
         p = Payment.objects.get(pk=self.payment.pk)
@@ -316,6 +331,9 @@ class Watch:
             assert key == self.settled, f"settled outcome {self.settled} turned into {key} ({where})"
         if p.needs_review:
             assert p.charge_status != ChargeStatus.FULLY_CHARGED, f"FULLY_CHARGED in review ({where})"
+        if self.never_paid:  # an invoice that differs from the payment: in review from its first answer on
+            assert p.needs_review and p.charge_status != ChargeStatus.FULLY_CHARGED, where
+            assert p.paid_at is None and self.recorder.order_paid.count(p.order_id) == 0, where
         paid_events = PaymentEvent.objects.filter(payment__order_id=p.order_id, effect=PaymentEvent.Effect.ORDER_PAID)
         assert paid_events.count() <= 1, f"order_paid written {paid_events.count()} times ({where})"
         sent = self.recorder.order_paid.count(p.order_id)
@@ -323,7 +341,17 @@ class Watch:
         log = [tuple(entry) for entry in order.status_log]
         for before, after in zip(log, log[1:], strict=False):
             assert before != after, f"status hook saw {before} twice in a row: {log} ({where})"
-        self.stage, self.refunded = p.stage, p.refunded_amount
+        assert all(before != after for before, after in log), f"status hook saw a non-change: {log} ({where})"
+        # Beyond the brief: the stored charge status is design.md's mapping of the stored state, and
+        # a refund the invoice settled (processed or failed) never goes back to processing.
+        expected = expected_charge(p.cascad_status, p.processed_amount, p.refunded_amount, p.needs_review)
+        assert p.charge_status == expected, f"charge {p.charge_status}, design says {expected} ({where})"
+        refunds = dict(Refund.objects.filter(payment=p).values_list("reference_id", "status"))
+        for reference_id, status in self.refunds.items():
+            if status in (Refund.Status.PROCESSED, Refund.Status.FAILED):
+                now = refunds[reference_id]
+                assert now == status, f"refund {reference_id[-4:]} went from {status} back to {now} ({where})"
+        self.stage, self.refunded, self.refunds = p.stage, p.refunded_amount, refunds
         return p
 
 
@@ -394,7 +422,7 @@ class ApplyInvoiceProperties(TestCase):
         order = new_order(lifecycle, site)
         payment = new_payment(order, lifecycle, site)
         with Recorder() as recorder:
-            watch = Watch(self, payment, recorder)
+            watch = Watch(payment, recorder, never_paid=bool(lifecycle.mismatch))
             payment = deliver(self, watch, lifecycle, order_of_delivery)
         review = bool(lifecycle.mismatch) or lifecycle.outcome == "partially_processed"
         check_truth(payment, lifecycle, review=review)
@@ -406,19 +434,48 @@ class ApplyInvoiceProperties(TestCase):
         if lifecycle.mismatch:
             assert payment.needs_review and payment.charge_status != ChargeStatus.FULLY_CHARGED
 
-    @settings(FAST, max_examples=80)
+    @settings(FAST, max_examples=80 * SCALE)
     @given(case=cases())
     def test_any_delivery_of_a_true_lifecycle_ends_at_the_truth(self, case):
         self.run_case(*case)
 
-    @settings(FAST, max_examples=40)
+    @settings(FAST, max_examples=30 * SCALE)
+    @given(case=cases(outcomes=st.just("processed"), refund_failed_label=True))
+    def test_a_refund_failed_label_changes_nothing_until_money_moves(self, case):
+        """The contract lists ``refund_failed`` as a status a callback may carry before the invoice
+        returns to its paid status; once paid, only the amounts decide the charge status."""
+        self.run_case(*case)
+
+    @settings(FAST, max_examples=30 * SCALE)
+    @given(data=st.data())
+    def test_a_contradicting_answer_never_changes_a_settled_outcome(self, data):
+        """Beyond the contract: answers from two different histories of the same invoice.
+
+        Cascad never sends them, but a forged-then-replayed or buggy answer must still not turn one
+        settled outcome into another ("a behind or contradicting answer is recorded as stale").
+        """
+        truth, _ = data.draw(cases(), label="one history")
+        other = data.draw(
+            lifecycles(payment_money=(truth.amount, truth.currency)).filter(lambda o: o.outcome != truth.outcome),
+            label="a contradicting history",
+        )
+        both = Lifecycle(truth.amount, truth.currency, truth.outcome, truth.snapshots + other.snapshots)
+        picks = data.draw(st.lists(st.integers(0, len(both.snapshots) - 1), min_size=1, max_size=12), label="picks")
+        note(describe(both, picks))
+        site = make_site()
+        order = new_order(both, site)
+        payment = new_payment(order, both, site)
+        with Recorder() as recorder:
+            deliver(self, Watch(payment, recorder), both, picks)
+
+    @settings(FAST, max_examples=40 * SCALE)
     @given(case=st.sampled_from(["amount", "currency", "test_mode"]).flatmap(lambda kind: cases(mismatch=kind)))
     def test_a_mismatched_invoice_needs_review_and_never_pays_the_order(self, case):
         lifecycle, order_of_delivery = case
         assert lifecycle.mismatch
         self.run_case(lifecycle, order_of_delivery)
 
-    @settings(FAST, max_examples=25)
+    @settings(FAST, max_examples=25 * SCALE)
     @given(data=st.data())
     def test_a_second_payment_paid_after_the_first_needs_review(self, data):
         lifecycle, order_of_delivery = data.draw(cases(outcomes=st.just("processed")), label="first")
@@ -441,11 +498,11 @@ class ApplyInvoiceProperties(TestCase):
         order = new_order(lifecycle, site)
         payment = new_payment(order, lifecycle, site)
         with Recorder() as recorder:
-            payment = deliver(self, Watch(self, payment, recorder), lifecycle, order_of_delivery)
+            payment = deliver(self, Watch(payment, recorder), lifecycle, order_of_delivery)
             assert payment.charge_status == ChargeStatus.FULLY_CHARGED and not payment.needs_review
             assert recorder.order_paid == [order.pk]
             late = new_payment(order, late_lifecycle, site)
-            late = deliver(self, Watch(self, late, recorder), late_lifecycle, late_delivery)
+            late = deliver(self, Watch(late, recorder), late_lifecycle, late_delivery)
         check_truth(late, late_lifecycle, review=True)
         assert late.charge_status != ChargeStatus.FULLY_CHARGED
         assert recorder.order_paid == [order.pk], "order_paid sent again for the late payment"
