@@ -380,7 +380,8 @@ def control_faults(state: EmulatorState, request: Request) -> Response:
 
 
 def control_callbacks(state: EmulatorState, request: Request) -> Response:
-    return json_response(200, {"data": state.callback_queue.listing()})
+    queue = state.callback_queue
+    return json_response(200, {"data": queue.listing(), "pending": queue.pending()})
 
 
 def control_deliver(state: EmulatorState, request: Request) -> Response:
