@@ -7,3 +7,7 @@ class CascadWagtailConfig(AppConfig):
     label = "cascad_wagtail"
     verbose_name = _("Cascad payments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Importing registers the system checks (``manage.py check``).
+        from . import checks  # noqa: F401
