@@ -27,12 +27,13 @@ def database_from_url(url: str) -> dict:
 
 def filesystem_broker(folder: Path) -> dict:
     """kombu's filesystem transport: a real broker with no server, for one machine."""
-    for name in ("in", "processed"):
+    for name in ("in", "processed", "control"):
         (folder / name).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "in"),
         "data_folder_out": str(folder / "in"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 
