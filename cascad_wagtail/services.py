@@ -48,7 +48,9 @@ from .types import REFUNDABLE_STATUSES, Invoice, stage_of
 
 logger = logging.getLogger("cascad_wagtail.services")
 
-PAID_STATUSES = REFUNDABLE_STATUSES | {"refunded"}
+#: Statuses Cascad may send once money arrived (``refund_failed``: the invoice is back to paid).
+REFUNDABLE = REFUNDABLE_STATUSES | {"refund_failed"}
+PAID_STATUSES = REFUNDABLE | {"refunded"}
 PENDING_CREATE_GRACE = datetime.timedelta(minutes=2)
 METHODS_CACHE_SECONDS = 600
 LINK_SALT = "cascad_wagtail.payment-link"
@@ -169,11 +171,25 @@ def _derive_charge_status(payment: Payment) -> str:
     }.get(status, ChargeStatus.PENDING)
 
 
-def _outcome(status: str, processed_amount: Decimal | None) -> str:
-    """The stage-2 outcome behind a status (refund labels follow a paid outcome)."""
-    if status in ("process_failed", "expired", "terminated", "partially_processed"):
-        return status
-    return "paid" if processed_amount is not None else status
+def _outcome(status: str, processed_amount: Decimal | None) -> tuple[str, Decimal | None]:
+    """The settled outcome behind a stage-2 status: money received (and how much), or why not.
+
+    Refund labels and ``partially_processed`` all mean "paid", and only the paid amount tells
+    them apart: a later answer with another paid amount contradicts the settled outcome.
+    """
+    if status in PAID_STATUSES:
+        return ("paid", processed_amount)
+    return (status, None)
+
+
+def _paid_in_full(payment: Payment) -> bool:
+    """Cascad says this payment's whole amount arrived (whatever was refunded since)."""
+    return (
+        payment.cascad_status in PAID_STATUSES
+        and payment.cascad_status != "partially_processed"
+        and payment.processed_amount is not None
+        and payment.processed_amount == payment.amount
+    )
 
 
 def _review(payment: Payment, reason: str) -> None:
@@ -211,6 +227,8 @@ def _sync_refunds(payment: Payment, invoice: Invoice) -> None:
                 status=status,
                 reason=_("Made outside this shop"),
             )
+        elif refund.is_settled:
+            continue  # processed or failed is final: an older answer cannot bring a refund back
         elif refund.status != status or refund.cascad_refund_id != item.id:
             refund.status, refund.cascad_refund_id = status, item.id
             refund.save(update_fields=["status", "cascad_refund_id", "updated_at"])
@@ -271,15 +289,13 @@ def apply_invoice(payment_id: int, invoice: Invoice, *, source: str, user=None) 
         _check_amounts(payment, invoice)
         _sync_refunds(payment, invoice)
 
-        becomes_paid = _derive_charge_status(payment) == ChargeStatus.FULLY_CHARGED and not was_paid_notified
+        becomes_paid = _paid_in_full(payment) and not payment.needs_review and not was_paid_notified
         if becomes_paid and _order_paid_elsewhere(payment):
-            _review(
-                payment,
-                _("The order was already paid by another payment: refund this one."),
-            )
-        payment.charge_status = _derive_charge_status(payment)
-        if payment.charge_status == ChargeStatus.FULLY_CHARGED and payment.paid_at is None:
+            _review(payment, _("The order was already paid by another payment: refund this one."))
+            becomes_paid = False
+        if becomes_paid:
             payment.paid_at = timezone.now()
+        payment.charge_status = _derive_charge_status(payment)
         payment.save()
 
         _event(payment, PaymentEvent.Kind.APPLIED, source, invoice.resolution or "")
@@ -289,10 +305,10 @@ def apply_invoice(payment_id: int, invoice: Invoice, *, source: str, user=None) 
             _event(
                 payment, PaymentEvent.Kind.APPLIED, source, effect=PaymentEvent.Effect.STATUS_CHANGED, previous=previous
             )
-            if payment.charge_status == ChargeStatus.FULLY_CHARGED and not was_paid_notified:
-                _event(payment, PaymentEvent.Kind.APPLIED, source, effect=PaymentEvent.Effect.ORDER_PAID)
             if payment.charge_status in (ChargeStatus.REFUSED, ChargeStatus.CANCELLED):
                 _event(payment, PaymentEvent.Kind.APPLIED, source, effect=PaymentEvent.Effect.ORDER_PAYMENT_FAILED)
+        if becomes_paid:
+            _event(payment, PaymentEvent.Kind.APPLIED, source, effect=PaymentEvent.Effect.ORDER_PAID)
         if payment.refunded_amount > refunded_before:
             _event(
                 payment,
@@ -629,7 +645,7 @@ def refund_payment(payment: Payment, amount, *, reason: str = "", user=None, sou
     amount = money.validate_amount(amount, payment.currency)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if locked.cascad_status not in REFUNDABLE_STATUSES or not locked.invoice_id:
+        if locked.cascad_status not in REFUNDABLE or not locked.invoice_id:
             raise RefundNotAllowed(_("Only a paid payment can be refunded."))
         balance = locked.balance
         if amount > balance:

@@ -104,6 +104,12 @@ class Worker:
         return [line for line in self.lines if "Traceback" in line or " ERROR/" in line]
 
 
+def forget_connections() -> None:
+    """Drop the app's cached connection and producer pools, so the next task goes to the new broker."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker(transactional_db, tmp_path_factory):
     """A real worker, and this process's Celery app pointed at the same broker (not eager)."""
@@ -127,12 +133,12 @@ def worker(transactional_db, tmp_path_factory):
         from sandbox_site.env import filesystem_broker
 
         celery_app.conf.broker_transport_options = filesystem_broker(folder)
-    celery_app._pool = None
+    forget_connections()
     process = Worker(broker, database_url, folder)
     yield process
     process.stop()
     celery_app.conf.update(previous)
-    celery_app._pool = None
+    forget_connections()
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.1, message: str = "condition"):

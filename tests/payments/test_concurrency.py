@@ -16,12 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import requests
 from django.db import connection
 from django.test import Client
 
-from cascad_wagtail import services, signals
+from cascad_wagtail import services, signals, signing
 from cascad_wagtail.exceptions import PaymentInProgress, RefundExceedsBalance
-from cascad_wagtail.models import ChargeStatus, Creation, Payment, PaymentEvent, Refund
+from cascad_wagtail.models import CallbackEvent, ChargeStatus, Creation, Payment, PaymentEvent, Refund
 from tests.testshop.models import Order
 
 pytestmark = [
@@ -370,3 +371,36 @@ def test_dispatch_effects_from_many_threads_runs_the_order_hook_for_every_change
         ["FULLY_CHARGED", "PARTIALLY_REFUNDED"],
     ]
     assert failed_order.status_log == [["NOT_CHARGED", "PENDING"], ["PENDING", "REFUSED"]]
+
+
+# -- 6. callback storm through the endpoint ------------------------------------------------------
+
+
+def signed_invoice(emulator, payment: Payment) -> tuple[bytes, str]:
+    """The invoice's current document as Cascad sends it in a callback, and its X-Signature."""
+    url = f"{emulator.url}/api/payment-invoices/{payment.invoice_id}"
+    body = requests.get(url, auth=emulator.auth, timeout=10).content
+    return body, signing.sign(emulator.secret_key, body)
+
+
+def test_twenty_concurrent_deliveries_of_one_callback_make_one_transition(cascad, make_order, emulator, signals_log):
+    """Behaviour: the same signed callback arrives 20 times at once (Cascad retried, the network
+    duplicated it); every delivery is answered 200, the event is stored once (deduplicated by body
+    hash), and the order is paid exactly once."""
+    for _round in range(ROUNDS):
+        order, payment = paid_payment(make_order, emulator)  # paid at Cascad, still "created" here
+        body, signature = signed_invoice(emulator, payment)
+        signals_log.clear()
+
+        def deliver(body: bytes = body, signature: str = signature) -> int:
+            client = Client()
+            response = client.post(
+                "/cascad/callback/", data=body, content_type="application/json", HTTP_X_SIGNATURE=signature
+            )
+            return response.status_code
+
+        results = run_together([deliver] * 20)
+        assert errors_of(results) == []
+        assert [r.value for r in results] == [200] * 20
+        assert CallbackEvent.objects.filter(payment=payment).count() == 1
+        assert_paid_exactly_once(order, payment, signals_log)
