@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -40,3 +41,12 @@ def filesystem_broker(folder: Path) -> dict:
 
 def flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+def answers(host: str, port: int) -> bool:
+    """Whether a server accepts connections on ``host:port`` (to use PostgreSQL or Redis when they run)."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -7,8 +7,8 @@ and concurrency tests mean nothing on SQLite; the suite says loudly when it fall
 from __future__ import annotations
 
 import os
-import socket
-from urllib.parse import unquote, urlsplit
+
+from sandbox_site.env import answers, database_from_url
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in those tests are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -82,35 +82,13 @@ if CELERY_BROKER_URL == "filesystem://":
 CASCAD_ENCRYPTION_KEYS = ["dGVzdHMtb25seS1mZXJuZXQta2V5LW5vdC1zZWNyZXQ="]
 
 
-def _answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def database_from_url(url: str) -> dict:
-    parts = urlsplit(url)
-    if parts.scheme in ("postgres", "postgresql"):
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parts.path.lstrip("/")) or "test",
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-        }
-    if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parts.path or ":memory:"}
-    raise ValueError(f"unsupported DATABASE_URL scheme {parts.scheme!r}")
-
-
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
-elif _answers("127.0.0.1", 5432):
+elif answers("127.0.0.1", 5432):
     DATABASES = {"default": database_from_url("postgresql://postgres@127.0.0.1:5432/cascad")}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# Threads in the concurrency tests open and close their own connections; none may linger.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 # One test database per run, so parallel runs on one machine do not drop each other's.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_cascad_wagtail_{os.getpid()}"

@@ -166,6 +166,16 @@ def _invoice_or_none(state: EmulatorState, invoice_id: str | None) -> Invoice | 
         return None
 
 
+def _invoice_page(state: EmulatorState, request: Request) -> Page | Response:
+    """The page for the invoice a form or link names (``cpi`` in the query or the form), else a 404 page."""
+    args = Page(state, request).args
+    invoice = _invoice_or_none(state, args.get("cpi"))
+    page = Page(state, request, invoice)
+    if invoice is None:
+        return _message_page(page, "not_found_title", "not_found_text", 404)
+    return page
+
+
 def _message_page(page: Page, title_key: str, text_key: str, status: int) -> Response:
     return page.render(
         f'<section class="card status-bad"><h1>{_e(page.t(title_key))}</h1><p>{_e(page.t(text_key))}</p></section>',
@@ -276,11 +286,10 @@ def _test_card_hint(page: Page, opened: bool = False) -> str:
 
 def pay(state: EmulatorState, request: Request) -> Response:
     """``POST /hpp/pay``: the customer submitted the form."""
-    page = Page(state, request)
-    invoice = _invoice_or_none(state, page.args.get("cpi"))
-    page = Page(state, request, invoice)
-    if invoice is None:
-        return _message_page(page, "not_found_title", "not_found_text", 404)
+    page = _invoice_page(state, request)
+    if isinstance(page, Response):
+        return page
+    invoice = page.invoice
     service = page.args.get("service", "")
     with state.lock:
         if invoice.status != "created":
@@ -326,11 +335,10 @@ def _step_page(page: Page, title: str, message: str, action: str, yes: str, no: 
 
 def three_ds(state: EmulatorState, request: Request) -> Response:
     """``/hpp/3ds``: the bank's 3-D Secure step with Confirm and Fail."""
-    page = Page(state, request)
-    invoice = _invoice_or_none(state, page.args.get("cpi"))
-    page = Page(state, request, invoice)
-    if invoice is None:
-        return _message_page(page, "not_found_title", "not_found_text", 404)
+    page = _invoice_page(state, request)
+    if isinstance(page, Response):
+        return page
+    invoice = page.invoice
     with state.lock:
         if invoice.three_ds_card is None or invoice.status != "processing":
             return _redirect(page.url("/hpp/"))
@@ -349,11 +357,10 @@ def three_ds(state: EmulatorState, request: Request) -> Response:
 
 def method_step(state: EmulatorState, request: Request) -> Response:
     """``/hpp/method``: a stand-in for SBP's or the wallet's own approval screen."""
-    page = Page(state, request)
-    invoice = _invoice_or_none(state, page.args.get("cpi"))
-    page = Page(state, request, invoice)
-    if invoice is None:
-        return _message_page(page, "not_found_title", "not_found_text", 404)
+    page = _invoice_page(state, request)
+    if isinstance(page, Response):
+        return page
+    invoice = page.invoice
     service = page.args.get("service", "")
     with state.lock:
         services = {s["code"]: s for s in _services(invoice)}

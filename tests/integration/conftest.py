@@ -7,7 +7,6 @@ transport in a temporary folder, and the suite says so loudly.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,25 +16,18 @@ import warnings
 import pytest
 from django.db import connection
 
+from sandbox_site.env import answers
 from tests.celery_app import app as celery_app
 from tests.shop_fixtures import *  # noqa: F403 - the shop's fixtures
 
 REDIS_TEST_DB = 15
 
 
-def _answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def broker_url(tmp_path_factory) -> str:
     url = os.environ.get("CELERY_BROKER_URL", "")
     if url and not url.startswith("memory"):
         return url
-    if _answers("127.0.0.1", 6379):
+    if answers("127.0.0.1", 6379):
         return f"redis://127.0.0.1:6379/{REDIS_TEST_DB}"
     warnings.warn("Redis is not answering: the worker tests fall back to the filesystem broker", stacklevel=1)
     print("\n*** Redis is not answering on 127.0.0.1:6379: using kombu's filesystem broker ***\n")
