@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from cascad_wagtail import services
 from cascad_wagtail.models import Payment
@@ -145,3 +148,27 @@ def test_a_cascad_outage_shows_the_last_known_state_truthfully(cascad, make_orde
     html = return_page(client, payment).content.decode()
     assert 'data-state="unpaid"' in html
     assert "could not reach the payment service" in html
+
+
+def message_of(html: str) -> str:
+    return re.search(r'<p class="cascad-message">(.*?)</p>', html, re.S).group(1)
+
+
+def test_every_failure_resolution_is_shown_in_words(cascad, make_order, emulator, client):
+    """Each expiry of the failing card names a resolution; the return page says each in words, in both languages."""
+    from cascad_wagtail.emulator.cards import DEFAULT_FAILURE, FAILURE_RESOLUTIONS
+    from cascad_wagtail.resolutions import RESOLUTIONS
+
+    cases = [*FAILURE_RESOLUTIONS.items(), ("03/99", DEFAULT_FAILURE)]
+    for expiry, resolution in cases:
+        payment = services.start_payment(make_order())
+        pay(emulator, payment, card="4412397212080000", expiry=expiry)
+        english = message_of(return_page(client, payment).content.decode())
+        russian = message_of(return_page(client, payment, "ru").content.decode())
+        assert Payment.objects.get(pk=payment.pk).cascad_resolution == resolution
+        with translation.override("en"):
+            english_words = str(RESOLUTIONS[resolution])
+        with translation.override("ru"):
+            russian_words = str(RESOLUTIONS[resolution])
+        assert english_words in english and resolution not in english.replace(english_words, ""), (resolution, english)
+        assert russian_words in russian and russian_words != english_words, (resolution, russian)
