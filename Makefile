@@ -39,8 +39,12 @@ emulator: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check cascad_wagtail tests bench
 
+## Benchmarks (results in docs/benchmarks.md); they start their own emulator, PostgreSQL database and gunicorn.
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,bench]"
 	$(BIN)/python bench/bench_client_create.py
+	$(BIN)/python bench/bench_callback_intake.py
+	$(BIN)/python bench/bench_callback_to_paid.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

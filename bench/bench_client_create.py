@@ -51,21 +51,40 @@ def main() -> None:
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
     account, api_key = DEFAULT_CREDENTIALS["account_id"], DEFAULT_CREDENTIALS["api_key"]
     records = []
-    client = CascadClient(url, account, api_key, DEFAULT_CREDENTIALS["public_key"],
-                          connect_timeout=TIMEOUT[0], read_timeout=TIMEOUT[1], on_call=records.append)
+    client = CascadClient(
+        url,
+        account,
+        api_key,
+        DEFAULT_CREDENTIALS["public_key"],
+        connect_timeout=TIMEOUT[0],
+        read_timeout=TIMEOUT[1],
+        on_call=records.append,
+    )
     bare = requests.Session()
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
 
     def with_client() -> None:
-        client.create_invoice(reference_id=f"cw_{uuid.uuid4().hex}", amount=AMOUNT, currency=CURRENCY,
-                              description=DESCRIPTION)
+        client.create_invoice(
+            reference_id=f"cw_{uuid.uuid4().hex}", amount=AMOUNT, currency=CURRENCY, description=DESCRIPTION
+        )
 
     def with_requests() -> None:
-        body = wire.dumps({"data": {"type": "payment-invoices", "attributes": {
-            "reference_id": f"cw_{uuid.uuid4().hex}", "amount": AMOUNT, "currency": CURRENCY,
-            "description": DESCRIPTION}}})
-        response = bare.post(f"{url}/api/payment-invoices", data=body, headers=headers, auth=(account, api_key),
-                             timeout=TIMEOUT)
+        body = wire.dumps(
+            {
+                "data": {
+                    "type": "payment-invoices",
+                    "attributes": {
+                        "reference_id": f"cw_{uuid.uuid4().hex}",
+                        "amount": AMOUNT,
+                        "currency": CURRENCY,
+                        "description": DESCRIPTION,
+                    },
+                }
+            }
+        )
+        response = bare.post(
+            f"{url}/api/payment-invoices", data=body, headers=headers, auth=(account, api_key), timeout=TIMEOUT
+        )
         if response.status_code != 201:
             raise RuntimeError(f"bare create answered {response.status_code}")
 
@@ -101,13 +120,17 @@ def main() -> None:
     fast = {side: [t for t in timings[side] if t <= STALL_S] for side in timings}
     if all(fast.values()):
         fast_ratio = statistics.median(fast["client"]) / statistics.median(fast["bare"])
-        print(f"calls over {STALL_S * 1000:.0f} ms: client {stalled['client']:.0%}, bare {stalled['bare']:.0%}; "
-              f"median of the others: client {statistics.median(fast['client']) * 1000:.3f} ms, "
-              f"bare {statistics.median(fast['bare']) * 1000:.3f} ms (ratio {fast_ratio:.3f})")
+        print(
+            f"calls over {STALL_S * 1000:.0f} ms: client {stalled['client']:.0%}, bare {stalled['bare']:.0%}; "
+            f"median of the others: client {statistics.median(fast['client']) * 1000:.3f} ms, "
+            f"bare {statistics.median(fast['bare']) * 1000:.3f} ms (ratio {fast_ratio:.3f})"
+        )
     # Wall time includes the emulator's answer; this process's CPU time is the client side alone.
     cpu_ms = {side: statistics.fmean(cpu[side]) * 1000 for side in cpu}
-    print(f"CPU in this process per call: client {cpu_ms['client']:.3f} ms, bare {cpu_ms['bare']:.3f} ms "
-          f"(ratio {cpu_ms['client'] / cpu_ms['bare']:.2f})")
+    print(
+        f"CPU in this process per call: client {cpu_ms['client']:.3f} ms, bare {cpu_ms['bare']:.3f} ms "
+        f"(ratio {cpu_ms['client'] / cpu_ms['bare']:.2f})"
+    )
     retried = sum(record.attempt > 1 for record in records)
     print(f"client attempts recorded by on_call: {len(records)} (retried: {retried})")
 

@@ -9,5 +9,11 @@ class CascadWagtailConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         # Importing registers the system checks (``manage.py check``).
         from . import checks  # noqa: F401
+        from .models import CascadSettings
+        from .webhooks.intake import forget_secret_keys
+
+        post_save.connect(forget_secret_keys, sender=CascadSettings, dispatch_uid="cascad_forget_secret_keys")

@@ -20,10 +20,13 @@ _ports = itertools.count(9001)
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """The offered-methods cache is per process: each test starts without it."""
+    """The offered-methods and callback-keys caches are per process: each test starts without them."""
     from django.core.cache import cache
 
+    from cascad_wagtail.webhooks.intake import forget_secret_keys
+
     cache.clear()
+    forget_secret_keys()
     yield
     cache.clear()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import time
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -34,8 +35,32 @@ class Verdict:
     payment_id: int | None = None
 
 
+_keys_cache: tuple[float, list[tuple[str, str]]] | None = None
+KEYS_CACHE_SECONDS = 10
+
+
 def configured_secret_keys() -> list[tuple[str, str]]:
-    """Every (mode, secret key) configured on any site, both modes, ``CASCAD_*`` overrides applied."""
+    """Every (mode, secret key) configured on any site, both modes, ``CASCAD_*`` overrides applied.
+
+    Decrypting every site's keys on every callback is most of the intake's own cost, so the list is
+    kept for a few seconds per process (and dropped when this process saves settings). A callback
+    refused meanwhile for a key changed in another process is retried by Cascad a minute later.
+    """
+    global _keys_cache
+    now = time.monotonic()
+    if _keys_cache is not None and now - _keys_cache[0] < KEYS_CACHE_SECONDS:
+        return _keys_cache[1]
+    keys = _read_secret_keys()
+    _keys_cache = (now, keys)
+    return keys
+
+
+def forget_secret_keys(**_kwargs) -> None:
+    global _keys_cache
+    _keys_cache = None
+
+
+def _read_secret_keys() -> list[tuple[str, str]]:
     keys: dict[str, str] = {}
     for config in CascadSettings.objects.all():
         for mode in conf.MODES:
@@ -124,9 +149,9 @@ def process(event: CallbackEvent, document: dict | None = None) -> Verdict:
     if data.get("type") != "payment-invoices":
         return _finish(event, CallbackEvent.Status.IGNORED, f"Not a payment invoice ({data.get('type')}).", 200)
     attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
-    payment = Payment.objects.filter(invoice_id=event.invoice_id).only("pk", "mode").first()
+    payment = _payment_where(invoice_id=event.invoice_id)
     if payment is None and isinstance(attributes.get("reference_id"), str):
-        payment = Payment.objects.filter(reference_id=attributes["reference_id"]).only("pk", "mode").first()
+        payment = _payment_where(reference_id=attributes["reference_id"])
     if payment is None:
         logger.info("callback for unknown invoice %s acknowledged", event.invoice_id)
         return _finish(event, CallbackEvent.Status.IGNORED, "No payment of this shop has this invoice.", 200)
@@ -144,6 +169,11 @@ def process(event: CallbackEvent, document: dict | None = None) -> Verdict:
         CallbackEvent.objects.filter(pk=event.pk).update(payment=payment)
         transaction.on_commit(lambda: tasks.process_callback.delay(event.pk))
     return Verdict(200, "queued", event, payment.pk)
+
+
+def _payment_where(**unique_field) -> Payment | None:
+    """The payment with this unique field, by index alone (no ORDER BY)."""
+    return next(iter(Payment.objects.filter(**unique_field).only("pk", "mode").order_by()[:1]), None)
 
 
 def _finish(event: CallbackEvent, status: str, message: str, http_status: int, payment=None) -> Verdict:
