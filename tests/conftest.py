@@ -144,3 +144,13 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Django's LocaleMiddleware activates a request's language for the thread and leaves it so; a
+    Russian request in one test must not make the next test's output Russian."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
