@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test install emulator lint bench clean chromium gettext
+.PHONY: test demo install emulator lint bench clean chromium gettext
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ gettext:
 ## Run the whole test suite (emulator, client, payments, signatures, money, browser).
 test: $(STAMP) chromium gettext
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The whole demo: emulator on :8100, shop on :8000, Celery worker and beat; Ctrl-C stops everything.
+## Embedded defaults (SQLite, filesystem broker in var/); DATABASE_URL / CELERY_BROKER_URL switch to servers.
+demo: $(STAMP)
+	$(BIN)/python -m sandbox_site.demo
 
 ## Start the Cascad emulator on http://127.0.0.1:8100 with the default sandbox credentials.
 emulator: $(STAMP)

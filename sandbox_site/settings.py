@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "sandbox_site.shop.context_processors.shop",
             ]
         },
     }
@@ -78,8 +79,9 @@ WSGI_APPLICATION = "sandbox_site.wsgi.application"
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Several processes (site, worker, beat) share the file: wait for locks instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Several processes (site, worker, beat) share the file: wait for locks instead of failing, and
+    # take the write lock when a transaction starts (a read-then-write one cannot deadlock midway).
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"
@@ -100,6 +102,8 @@ WAGTAIL_I18N_ENABLED = False
 
 # -- Cascad ---------------------------------------------------------------------------------------
 CASCAD_ORDER_MODEL = "shop.Order"
+# The return page and the payment link's messages wear the shop's own header and footer.
+CASCAD_BASE_TEMPLATE = "base.html"
 _keys_file = VAR_DIR / "cascad-encryption.key"
 if os.environ.get("CASCAD_ENCRYPTION_KEYS"):
     CASCAD_ENCRYPTION_KEYS = os.environ["CASCAD_ENCRYPTION_KEYS"].split(",")

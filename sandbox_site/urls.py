@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("cascad/", include("cascad_wagtail.urls")),
     path("shop/", include("sandbox_site.shop.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include(wagtail_urls)),
 ]
 if settings.DEBUG:
