@@ -10,6 +10,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from .. import conf
 from ..crypto import EncryptedTextField
+from ..forms import CascadSettingsForm
 
 METHOD_CHOICES = [
     ("payment_card", _("Bank card")),
@@ -63,6 +64,9 @@ class CascadSettings(BaseSiteSetting):
     invoice_lifetime_minutes = models.PositiveIntegerField(
         _("invoice lifetime (minutes)"), default=24 * 60, help_text=_("How long a customer has to pay an invoice.")
     )
+
+    #: API and secret keys are write-only in the admin (see ``forms.CascadSettingsForm``).
+    base_form_class = CascadSettingsForm
 
     class Meta:
         verbose_name = _("Cascad")
