@@ -741,12 +741,17 @@ def expire_payment(payment: Payment) -> Payment:
     return payment
 
 
-def order_payment_status(order) -> str:
-    """The order's charge status: that of its latest payment that is not refused or cancelled, else its latest."""
+def order_current_payment(order) -> Payment | None:
+    """The payment an order's status follows: its latest that is not refused or cancelled, else its latest."""
     payments = Payment.objects.filter(order_id=order.pk).order_by("-created_at", "-pk")
     settled_badly = (ChargeStatus.REFUSED, ChargeStatus.CANCELLED)
-    chosen = payments.exclude(charge_status__in=settled_badly).first() or payments.first()
-    return chosen.charge_status if chosen else ChargeStatus.NOT_CHARGED
+    return payments.exclude(charge_status__in=settled_badly).first() or payments.first()
+
+
+def order_payment_status(order) -> str:
+    """The order's charge status (see ``order_current_payment``); ``NOT_CHARGED`` without payments."""
+    current = order_current_payment(order)
+    return current.charge_status if current else ChargeStatus.NOT_CHARGED
 
 
 # -- payment links ------------------------------------------------------------------------------

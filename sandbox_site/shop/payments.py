@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cascad_wagtail import services
 from cascad_wagtail.exceptions import PaymentError
-from cascad_wagtail.models import CascadSettings, ChargeStatus, Creation, Payment
+from cascad_wagtail.models import CascadSettings, Creation, Payment
 from cascad_wagtail.models.site_settings import METHOD_CHOICES
 
 FLOW_CHECKOUT = "checkout"
@@ -72,10 +72,3 @@ def checkout_url(payment: Payment) -> str:
 
 def widget_script_url(order) -> str:
     return CascadSettings.for_site(order.site).host + "/widget.js"
-
-
-def current_payment(order) -> Payment | None:
-    """The payment the order's status follows (as ``services.order_payment_status`` chooses it)."""
-    payments = Payment.objects.filter(order_id=order.pk).order_by("-created_at", "-pk")
-    settled_badly = (ChargeStatus.REFUSED, ChargeStatus.CANCELLED)
-    return payments.exclude(charge_status__in=settled_badly).first() or payments.first()

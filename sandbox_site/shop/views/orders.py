@@ -49,7 +49,7 @@ def _order(token) -> Order:
 
 
 def _state(order: Order) -> tuple[str, object, Payment | None]:
-    current = payments.current_payment(order)
+    current = services.order_current_payment(order)
     outcome = outcome_of(current) if current else None
     return (outcome.state if outcome else "unpaid"), outcome, current
 
