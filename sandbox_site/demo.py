@@ -140,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         pieces.append(Piece("beat", [*celery, "beat", "--loglevel", "INFO"], env))
         wait_for_http(f"{site}/", pieces)
-        database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite (var/)"
-        broker = os.environ.get("CELERY_BROKER_URL", "").split("://")[0] or "filesystem (var/broker)"
+        var = os.path.relpath(os.environ.get("SANDBOX_VAR_DIR") or ROOT / "var", ROOT)
+        database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else f"SQLite ({var})"
+        broker = os.environ.get("CELERY_BROKER_URL", "").split("://")[0] or "filesystem"
         print(
             f"""
   ┌──────────────────────────────────────────────────────────────────────┐
