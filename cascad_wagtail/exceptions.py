@@ -192,3 +192,7 @@ def error_for_response(status: int, body: Any, request_id: str | None) -> Cascad
         error_type=envelope.get("error_type"),
         error_codes=error_codes,
     )
+
+
+class ReviewNotOpen(PaymentError):
+    """Resolve was asked for a payment that does not need review (any more)."""

@@ -40,6 +40,7 @@ from .exceptions import (
     PaymentUnavailable,
     RefundExceedsBalance,
     RefundNotAllowed,
+    ReviewNotOpen,
     ServerError,
 )
 from .models import ApiCall, CascadSettings, ChargeStatus, Creation, Payment, PaymentEvent, Refund
@@ -193,6 +194,8 @@ def _paid_in_full(payment: Payment) -> bool:
 
 
 def _review(payment: Payment, reason: str) -> None:
+    if reason in payment.resolved_review.splitlines():
+        return  # an editor already looked at exactly this and resolved it
     if reason not in payment.review_reason:
         payment.review_reason = f"{payment.review_reason}\n{reason}".strip()
     payment.needs_review = True
@@ -528,6 +531,7 @@ def _claim_payment(order, config, amount, currency, service, return_url) -> tupl
                     amount=amount,
                     currency=currency,
                     description=str(order.get_cascad_description())[:255],
+                    customer_email=str((order.get_cascad_customer() or {}).get("email") or "").strip().lower()[:254],
                     service=service,
                     return_url=return_url,
                 )
@@ -634,8 +638,13 @@ def _expire_never_created(payment: Payment) -> None:
 # -- refunds and cancel -------------------------------------------------------------------------
 
 
-def refund_payment(payment: Payment, amount, *, reason: str = "", user=None, source: str = "admin") -> Refund:
+def refund_payment(
+    payment: Payment, amount, *, reason: str = "", user=None, source: str = "admin", reference_id: str = ""
+) -> Refund:
     """Refund ``amount`` of a paid payment. Written before sent; never above the balance.
+
+    ``reference_id`` makes the request idempotent (an admin form submitted twice): a refund already
+    made with it is returned as it is, and nothing is sent again.
 
     The refund row is saved under the payment's row lock with its amount counting against the
     balance at once, so concurrent refunds cannot together exceed what was paid. The API call is
@@ -645,6 +654,12 @@ def refund_payment(payment: Payment, amount, *, reason: str = "", user=None, sou
     amount = money.validate_amount(amount, payment.currency)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if reference_id:
+            existing = Refund.objects.filter(reference_id=reference_id).first()
+            if existing is not None:
+                if existing.payment_id != locked.pk:
+                    raise RefundNotAllowed(_("This refund request belongs to another payment."))
+                return existing
         if locked.cascad_status not in REFUNDABLE or not locked.invoice_id:
             raise RefundNotAllowed(_("Only a paid payment can be refunded."))
         balance = locked.balance
@@ -656,12 +671,19 @@ def refund_payment(payment: Payment, amount, *, reason: str = "", user=None, sou
                     "balance": money.format_amount(balance, locked.currency),
                 }
             )
-        refund = Refund.objects.create(payment=locked, amount=amount, reason=reason[:255], created_by=user)
+        refund = Refund.objects.create(
+            payment=locked,
+            amount=amount,
+            reason=reason[:255],
+            created_by=user,
+            **({"reference_id": reference_id} if reference_id else {}),
+        )
         _event(
             locked,
             PaymentEvent.Kind.REFUND,
             source,
-            _("Refund of %(amount)s requested.") % {"amount": money.format_amount(amount, locked.currency)},
+            (_("Refund of %(amount)s requested: %(reason)s") if reason else _("Refund of %(amount)s requested."))
+            % {"amount": money.format_amount(amount, locked.currency), "reason": reason[:255]},
             user=user,
         )
     _send_refund(refund)
@@ -725,6 +747,45 @@ def cancel_payment(payment: Payment, *, user=None, source: str = "admin") -> Pay
     result = apply_invoice(payment.pk, invoice, source=source, user=user)
     _event(result.payment, PaymentEvent.Kind.CANCEL, source, _("Invoice cancelled."), user=user)
     return result.payment
+
+
+def resolve_review(payment: Payment, *, note: str, user=None, source: str = "admin") -> Payment:
+    """An editor has looked at a payment in review and settled it outside this app (``note`` says how).
+
+    The review is closed and its reasons remembered, so the same finding does not reopen it. A payment
+    for which Cascad received at least its amount then counts as paid (``order_paid``, once), unless the
+    order was already paid by another payment; a partly paid one stays partly paid.
+    """
+    note = (note or "").strip()
+    if not note:
+        raise ReviewNotOpen(_("Say how the review was resolved."))
+    order_model = get_order_model()
+    with transaction.atomic():
+        order_model._default_manager.select_for_update().filter(pk=payment.order_id).exists()
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if not locked.needs_review:
+            raise ReviewNotOpen(_("This payment does not need review."))
+        previous = locked.charge_status
+        resolved = [line for line in locked.resolved_review.splitlines() if line]
+        resolved += [line for line in locked.review_reason.splitlines() if line and line not in resolved]
+        locked.resolved_review = "\n".join(resolved)
+        locked.needs_review, locked.review_reason = False, ""
+        arrived = locked.processed_amount if locked.cascad_status in PAID_STATUSES else None
+        covers = arrived is not None and locked.cascad_status != "partially_processed" and arrived >= locked.amount
+        becomes_paid = covers and locked.paid_at is None and not _order_paid_elsewhere(locked)
+        if becomes_paid:
+            locked.paid_at = timezone.now()
+        locked.charge_status = _derive_charge_status(locked)
+        locked.save()
+        _event(locked, PaymentEvent.Kind.RESOLVED, source, note[:2000], user=user)
+        if locked.charge_status != previous:
+            _event(
+                locked, PaymentEvent.Kind.APPLIED, source, effect=PaymentEvent.Effect.STATUS_CHANGED, previous=previous
+            )
+        if becomes_paid:
+            _event(locked, PaymentEvent.Kind.APPLIED, source, effect=PaymentEvent.Effect.ORDER_PAID)
+        transaction.on_commit(lambda: dispatch_effects(locked.pk))
+    return locked
 
 
 def expire_payment(payment: Payment) -> Payment:

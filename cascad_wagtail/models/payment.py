@@ -61,6 +61,8 @@ class Payment(models.Model):
     amount = models.DecimalField(_("amount"), **AMOUNT)
     currency = models.CharField(_("currency"), max_length=3)
     description = models.CharField(_("description"), max_length=255, blank=True)
+    #: Lower-cased copy of the order's customer email, for the editors' search (prefix, indexed).
+    customer_email = models.CharField(_("customer email"), max_length=254, blank=True, db_index=True)
     service = models.CharField(_("preselected service"), max_length=64, blank=True)
     hpp_url = models.URLField(_("Checkout URL"), max_length=500, blank=True)
     return_url = models.URLField(
@@ -79,6 +81,8 @@ class Payment(models.Model):
     is_open = models.BooleanField(_("open"), default=True)
     needs_review = models.BooleanField(_("needs review"), default=False)
     review_reason = models.TextField(_("review reason"), blank=True)
+    #: Reasons an editor has resolved: a later answer repeating one does not reopen the review.
+    resolved_review = models.TextField(_("resolved review reasons"), blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -96,9 +100,13 @@ class Payment(models.Model):
             ),
         ]
         indexes = [
+            # The editors' list: newest first, filtered by status, site, mode, currency or dates.
+            models.Index(fields=["-created_at", "-id"], name="cascad_payment_created_idx"),
             models.Index(fields=["order", "-created_at"], name="cascad_payment_order_idx"),
             models.Index(fields=["is_open", "updated_at"], name="cascad_payment_open_idx"),
             models.Index(fields=["charge_status", "-created_at"], name="cascad_payment_status_idx"),
+            models.Index(fields=["currency", "-created_at"], name="cascad_payment_currency_idx"),
+            models.Index(fields=["paid_at"], condition=Q(paid_at__isnull=False), name="cascad_payment_paid_idx"),
             models.Index(fields=["needs_review"], condition=Q(needs_review=True), name="cascad_payment_review_idx"),
         ]
         permissions = [

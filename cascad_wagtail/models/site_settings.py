@@ -1,11 +1,18 @@
-"""Per-site Cascad configuration: the Wagtail site setting shop owners edit (Settings → Cascad)."""
+"""Per-site Cascad configuration: the Wagtail site setting shop owners edit (Settings → Cascad).
+
+The edit screen is laid out here (``panels``); its validation rules are in ``forms.CascadSettingsForm``
+and its Test connection button posts to ``admin.settings_admin``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
+from django import forms
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, Panel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from .. import conf
@@ -32,6 +39,35 @@ class KeySet:
     @property
     def complete(self) -> bool:
         return all((self.account_id, self.api_key, self.public_key, self.secret_key))
+
+
+class CallbackURLPanel(Panel):
+    """The absolute callback URL, read-only with a copy button: it is pasted into Cascad's dashboard."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "cascad_wagtail/admin/settings/callback_url_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["callback_url"] = self.instance.callback_url
+            return context
+
+
+class ConnectionTestPanel(Panel):
+    """The Test connection button. It submits the settings form to the test view (``formaction``), so
+    it needs no form of its own (forms cannot nest); that view tests the saved settings only."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "cascad_wagtail/admin/settings/connection_test_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["test_url"] = reverse("cascad_settings:test_connection", args=[self.instance.site_id])
+            return context
+
+
+def _key_panels(mode: str) -> list[FieldPanel]:
+    return [FieldPanel(f"{mode}_{field}") for field in conf.KEY_FIELDS]
 
 
 @register_setting(icon="credit-card")
@@ -68,6 +104,35 @@ class CascadSettings(BaseSiteSetting):
     #: API and secret keys are write-only in the admin (see ``forms.CascadSettingsForm``).
     base_form_class = CascadSettingsForm
 
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("enabled"), FieldPanel("mode", widget=forms.RadioSelect), FieldPanel("host_url")],
+            heading=_("Cascad on this site"),
+        ),
+        CallbackURLPanel(heading=_("Callback URL")),
+        MultiFieldPanel(
+            _key_panels("sandbox"),
+            heading=_("Sandbox keys"),
+            help_text=_(
+                "Test keys (pk_test_…, sk_test_…) from Cascad's sandbox, or the emulator's. API keys and secret "
+                "keys are write-only: once saved they are never shown again."
+            ),
+        ),
+        MultiFieldPanel(
+            _key_panels("live"),
+            heading=_("Live keys"),
+            help_text=_(
+                "Live keys (pk_live_…, sk_live_…) take real payments. Both key sets are kept, so callbacks "
+                "for payments made in the other mode still verify after a switch."
+            ),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("offered_methods"), FieldPanel("invoice_lifetime_minutes")],
+            heading=_("Checkout options"),
+        ),
+        ConnectionTestPanel(heading=_("Connection test")),
+    ]
+
     class Meta:
         verbose_name = _("Cascad")
         verbose_name_plural = _("Cascad")
@@ -80,9 +145,22 @@ class CascadSettings(BaseSiteSetting):
         }
         return KeySet(mode=mode, **values)
 
+    @staticmethod
+    def overrides() -> dict[str, str]:
+        """Field name → the ``CASCAD_*`` setting that sets it for every site instead of this form."""
+        found = {
+            f"{mode}_{field}": f"CASCAD_{mode.upper()}_{field.upper()}"
+            for mode in conf.MODES
+            for field in conf.KEY_FIELDS
+            if conf.key_override(mode, field)
+        }
+        if conf.get("CASCAD_HOST"):
+            found["host_url"] = "CASCAD_HOST"
+        return found
+
     def overridden_fields(self) -> set[str]:
         """Field names whose value comes from a ``CASCAD_*`` setting instead of this form."""
-        return {f"{mode}_{field}" for mode in conf.MODES for field in conf.KEY_FIELDS if conf.key_override(mode, field)}
+        return set(self.overrides())
 
     @property
     def host(self) -> str:

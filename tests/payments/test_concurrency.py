@@ -254,6 +254,28 @@ def race_refunds(make_order, emulator, signals_log, count: int, amount: Decimal,
     assert sent["order_refunded"] == len(refund_events)
 
 
+def test_a_refund_request_submitted_ten_times_at_once_refunds_once(cascad, make_order, emulator):
+    """Behaviour: the admin's confirmation carries one ``reference_id``; ten copies of it racing (a
+    double-clicked button, a resent form) make one refund row and one refund at Cascad."""
+    for _round in range(ROUNDS):
+        _order, payment = paid_payment(make_order, emulator)
+        payment = services.refresh_payment(payment)
+        reference = f"cwr_race{_round}{payment.pk:024d}"
+
+        def refund(pk=payment.pk, reference=reference):
+            return services.refund_payment(
+                Payment.objects.get(pk=pk), Decimal("100.00"), reason="once", reference_id=reference
+            )
+
+        results = run_together([refund for _ in range(10)])
+        assert errors_of(results) == []
+        assert {r.value.pk for r in results} == {Refund.objects.get(payment=payment).pk}
+        cascad_side = truth(emulator, payment)
+        assert [(r["reference_id"], Decimal(str(r["amount"]))) for r in cascad_side["refunds"]] == [
+            (reference, Decimal("100.00"))
+        ]
+
+
 # -- 4. double click on pay ---------------------------------------------------------------------
 
 

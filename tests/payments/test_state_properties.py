@@ -510,6 +510,40 @@ class ApplyInvoiceProperties(TestCase):
         payment.refresh_from_db()
         assert payment.charge_status == ChargeStatus.FULLY_CHARGED and not payment.needs_review
 
+    @settings(FAST, max_examples=30 * SCALE)
+    @given(data=st.data())
+    def test_an_editor_resolving_a_review_midway_never_pays_twice_and_the_finding_stays_resolved(self, data):
+        kind = data.draw(st.sampled_from(["amount", "currency", "test_mode"]), label="mismatch")
+        lifecycle, order_of_delivery = data.draw(cases(mismatch=kind), label="case")
+        resolve_at = data.draw(st.integers(0, len(order_of_delivery)), label="resolve after delivery")
+        note(describe(lifecycle, order_of_delivery) + f"\n  resolved after delivery {resolve_at}")
+        site = make_site()
+        order = new_order(lifecycle, site)
+        payment = new_payment(order, lifecycle, site)
+        resolved_once = False
+        with Recorder() as recorder:
+            watch = Watch(payment, recorder)
+            for step, index in enumerate(order_of_delivery + [None]):
+                if step == resolve_at and Payment.objects.get(pk=payment.pk).needs_review:
+                    with self.captureOnCommitCallbacks(execute=True):
+                        services.resolve_review(Payment.objects.get(pk=payment.pk), note="checked by hand")
+                    resolved_once = True
+                    watch.check(f"resolved after delivery {step}")
+                if index is None:
+                    break
+                with self.captureOnCommitCallbacks(execute=True):
+                    services.apply_invoice(payment.pk, lifecycle.snapshots[index], source="callback")
+                watch.check(f"delivery {step} = snapshot {index}")
+        payment = Payment.objects.get(pk=payment.pk)
+        resolved = set(payment.resolved_review.splitlines())
+        assert not set(payment.review_reason.splitlines()) & resolved, "a resolved finding came back"
+        if resolved_once and not payment.needs_review:
+            assert payment.review_reason == ""
+        sent = recorder.order_paid.count(order.pk)
+        assert sent <= 1 and (payment.paid_at is not None) == (sent == 1)
+        if sent:
+            assert resolved_once and payment.processed_amount >= payment.amount
+
 
 def _until_paid(snapshots: tuple[Invoice, ...]) -> tuple[Invoice, ...]:
     end = next(i for i, s in enumerate(snapshots) if s.status == "processed")
