@@ -27,7 +27,6 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import ModelLogEntry
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from .. import wire
@@ -35,6 +34,7 @@ from ..models import CallbackEvent, Payment
 from ..webhooks import intake
 from .audit import CascadLogFormatter, log_action
 from .filters import CallbackFilterSet
+from .permissions import OnlyActionsPermissionPolicy
 
 REPROCESS_ACTION = "cascad_wagtail.reprocess_callback"
 #: Failed callbacks reprocessed by one click of "Reprocess failed callbacks"; click again for more.
@@ -52,16 +52,10 @@ STATUS_TONES = {
 MODES = dict(Payment.Mode.choices)
 
 
-class CallbackPermissionPolicy(ModelPermissionPolicy):
+class CallbackPermissionPolicy(OnlyActionsPermissionPolicy):
     """Only "view" (the log) and "change" (reprocess) mean anything: callbacks are never added or deleted."""
 
     ACTIONS = ("view", "change")
-
-    def user_has_permission(self, user, action):
-        return action in self.ACTIONS and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([action for action in actions if action in self.ACTIONS])
 
 
 permission_policy = CallbackPermissionPolicy(CallbackEvent)

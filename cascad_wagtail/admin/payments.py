@@ -28,7 +28,6 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from .. import money, services
@@ -37,6 +36,7 @@ from ..formatting import display_amount
 from ..models import ChargeStatus, Payment
 from .audit import log_action
 from .filters import PaymentFilterSet, search_payments
+from .permissions import OnlyActionsPermissionPolicy
 from .timeline import payment_timeline
 
 #: Badge colour per charge status (``cascad-badge--<tone>`` in ``cascad_wagtail/admin/admin.css``).
@@ -52,16 +52,10 @@ STATUS_TONES = {
 }
 
 
-class PaymentPermissionPolicy(ModelPermissionPolicy):
+class PaymentPermissionPolicy(OnlyActionsPermissionPolicy):
     """Only "view" and "refund" (``refund_payment``: refund, cancel, resolve review) mean anything."""
 
     ACTIONS = ("view", "refund")
-
-    def user_has_permission(self, user, action):
-        return action in self.ACTIONS and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([action for action in actions if action in self.ACTIONS])
 
 
 permission_policy = PaymentPermissionPolicy(Payment)

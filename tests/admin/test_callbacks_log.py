@@ -21,6 +21,7 @@ from wagtail.users.models import UserProfile
 from cascad_wagtail import services, signing
 from cascad_wagtail.admin.callbacks import REPROCESS_ACTION, callback_viewset
 from cascad_wagtail.models import CallbackEvent, CascadSettings, ChargeStatus, Payment
+from tests.browser import _support
 from tests.browser._support import screenshot
 
 pytestmark = [pytest.mark.emulator, pytest.mark.django_db(transaction=True)]
@@ -336,11 +337,7 @@ def test_the_callbacks_log_in_a_browser(browser, live_server, django_user_model,
     profile.save()
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    _support.admin_log_in(page, live_server.url, "boss", "pw")
 
     page.goto(f"{live_server.url}{INDEX}")
     rows = page.locator("table.listing tbody tr")

@@ -21,6 +21,7 @@ from wagtail.users.models import UserProfile
 
 from cascad_wagtail.admin import dashboard
 from cascad_wagtail.models import ChargeStatus, Payment
+from tests.browser import _support
 from tests.browser._support import screenshot
 
 pytestmark = pytest.mark.django_db
@@ -212,11 +213,7 @@ def test_the_dashboard_in_a_browser(browser, live_server, django_user_model, mix
     profile.save()
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    _support.admin_log_in(page, live_server.url, "boss", "pw")
     page.locator(".cascad-figure").first.wait_for()
     assert page.locator(".cascad-figure").count() == 6
     screenshot(page, f"admin-dashboard-{language}")

@@ -147,7 +147,7 @@ def add_log_entries(payments: list[Payment], user, each: int) -> None:
             content_type=content_type,
             object_id=str(p.pk),
             label=str(p.reference_id),
-            action="cascad_wagtail.refund",
+            action="cascad_wagtail.refresh",
             data={"message": f"Refund {n}"},
             timestamp=p.created_at,
             user=user,

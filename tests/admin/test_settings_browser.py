@@ -13,11 +13,7 @@ pytestmark = [pytest.mark.emulator, pytest.mark.browser, pytest.mark.django_db(t
 
 
 def log_in(page, live_server, username: str = "admin", password: str = "password") -> None:
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{live_server.url}/admin/")
+    _support.admin_log_in(page, live_server.url, username, password)
 
 
 def screenshot(page, name: str) -> None:

@@ -88,3 +88,12 @@ def screenshot(page: Page, name: str) -> None:
         return
     Path(directory).mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
+
+
+def admin_log_in(page: Page, base_url: str, username: str, password: str) -> None:
+    """Sign in through Wagtail's own login form and land on the admin's dashboard."""
+    page.goto(f"{base_url}/admin/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("form button[type=submit]").click()
+    expect(page).to_have_url(f"{base_url}/admin/")
