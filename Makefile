@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo install emulator lint bench clean chromium gettext
+.PHONY: test demo install emulator lint bench clean chromium gettext sdk
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,18 @@ gettext:
 	  echo "gettext is missing: installing Debian's gettext (needs root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 
-## Run the whole test suite (emulator, client, payments, signatures, money, browser).
-test: $(STAMP) chromium gettext
+## @saleor/sdk 0.3.0-10 and 0.7.0 (pinned in tests/sdk/*/package-lock.json) for the storefront tests; needs Node 20 + npm.
+SDK_STAMPS := tests/sdk/v03/node_modules/.package-lock.json tests/sdk/v07/node_modules/.package-lock.json
+
+tests/sdk/%/node_modules/.package-lock.json: tests/sdk/%/package.json tests/sdk/%/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the @saleor/sdk tests need Node 20 and npm"; exit 1; }
+	cd tests/sdk/$* && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+sdk: $(SDK_STAMPS)
+
+## Run the whole test suite (emulator, client, payments, signatures, money, browser, @saleor/sdk).
+test: $(STAMP) chromium gettext sdk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The whole demo: emulator on :8100, shop on :8000, Celery worker and beat; Ctrl-C stops everything.
@@ -42,7 +52,7 @@ emulator: $(STAMP)
 	$(BIN)/python -m cascad_wagtail.emulator --host 127.0.0.1 --port 8100
 
 lint: $(STAMP)
-	$(BIN)/ruff check cascad_wagtail tests bench
+	$(BIN)/ruff check cascad_wagtail sandbox_site tests bench
 
 ## Benchmarks (results in docs/benchmarks.md); they start their own emulator, PostgreSQL database and gunicorn.
 bench: $(STAMP)
@@ -52,4 +62,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_callback_to_paid.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis tests/sdk/*/node_modules
