@@ -22,6 +22,8 @@ so they skip tables that do not exist yet). A plain ``manage.py check`` or ``run
   for its mode (the E004 rule; reported once here, not again per site).
 - E007: a site's stored secret cannot be decrypted with ``CASCAD_ENCRYPTION_KEYS`` (a key was removed).
 - E008: the order model lacks methods of the ``CascadOrder`` interface.
+- E009: ``CASCAD_CHANNELS`` is malformed: not a dict of channel slug → ``{"site": …, "currency": …}``,
+  or a currency that is unknown or does not have two decimals (the storefront SDK rounds to two).
 - W001: ``DEBUG`` is off, tasks are not run eagerly (``CELERY_TASK_ALWAYS_EAGER``), and
   ``CELERY_BROKER_URL`` is missing or ``memory://``.
 
@@ -44,7 +46,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections, router
 from django.utils.translation import gettext as _
 
-from . import conf, crypto
+from . import conf, crypto, storefront
 from .models import CascadSettings
 from .orders import CascadOrder, get_order_model
 
@@ -160,6 +162,23 @@ def check_key_overrides(app_configs=None, **kwargs) -> list[Error]:
                 ) % {"name": name, "prefix": expected}
                 errors.append(_error(6, message, hint))
     return errors
+
+
+@register(TAG)
+def check_channels(app_configs=None, **kwargs) -> list[Error]:
+    if not _concerns_us(app_configs):
+        return []
+    try:
+        storefront.channel_settings()
+    except ImproperlyConfigured as exc:
+        message = _("CASCAD_CHANNELS is not valid: %(problem)s") % {"problem": exc}
+        hint = _(
+            'Map each channel slug to a site and a currency, e.g. {"default-channel": {"site": "default", '
+            '"currency": "RUB"}}; "site" is a site\'s hostname, "hostname:port" or "default", and the currency '
+            "an ISO 4217 code with two decimals."
+        )
+        return [_error(9, message, hint)]
+    return []
 
 
 @register(TAG)

@@ -26,6 +26,24 @@ DEFAULTS: dict[str, Any] = {
     "CASCAD_BASE_TEMPLATE": "cascad_wagtail/base.html",
     # Largest callback body accepted, bytes.
     "CASCAD_CALLBACK_MAX_BYTES": 64 * 1024,
+    # Storefront GraphQL API (``/graphql/``). Largest request body, bytes (the SDK's biggest batch is ~35 KB).
+    "CASCAD_GRAPHQL_MAX_BODY_BYTES": 256 * 1024,
+    # Most operations in one batched request (SDK 0.3.0-10 batches up to 10).
+    "CASCAD_GRAPHQL_MAX_BATCH": 10,
+    # Deepest nesting of fields in one operation, introspection aside (the SDK's documents reach 8).
+    "CASCAD_GRAPHQL_MAX_DEPTH": 12,
+    # Most fields one operation selects, fragments expanded (the SDK's largest: 278; introspection: 220).
+    "CASCAD_GRAPHQL_MAX_COMPLEXITY": 500,
+    # Whether ``__schema`` / ``__type`` may be queried (the schema is public, as Saleor's is).
+    "CASCAD_GRAPHQL_INTROSPECTION": True,
+    # Dotted path of the shop's storefront adapter (a class or an object; see ``cascad_wagtail.storefront``):
+    # the catalogue, shipping methods, vouchers and order creation behind the checkout API.
+    "CASCAD_STOREFRONT_ADAPTER": None,
+    # Storefront channels: slug → {"site": a Wagtail site's hostname, "hostname:port" or "default",
+    # "currency": an ISO 4217 code with 2 decimals}, e.g. {"default-channel": {"site": "default", "currency": "RUB"}}.
+    "CASCAD_CHANNELS": {},
+    # Origins (scheme://host[:port]) a storefront's payment ``returnUrl`` may point to; any other is refused.
+    "CASCAD_STOREFRONT_RETURN_ORIGINS": [],
 }
 
 KEY_FIELDS = ("account_id", "api_key", "public_key", "secret_key")

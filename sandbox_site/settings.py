@@ -114,6 +114,15 @@ else:
 
         _keys_file.write_text(Fernet.generate_key().decode())
     CASCAD_ENCRYPTION_KEYS = [_keys_file.read_text().strip()]
+# The storefront API (/graphql/): the demo shop's catalogue, one channel on the default site in the shop's
+# default currency (``shop.models.DEFAULT_CURRENCY``; settings cannot import models), and the storefronts
+# that may receive customers back after paying (a comma-separated list of origins in the environment).
+CASCAD_STOREFRONT_ADAPTER = "sandbox_site.shop.storefront.SandboxStorefront"
+CASCAD_CHANNELS = {"default-channel": {"site": "default", "currency": "RUB"}}
+CASCAD_STOREFRONT_RETURN_ORIGINS = os.environ.get(
+    "SANDBOX_STOREFRONT_ORIGINS",
+    "http://127.0.0.1:8000,http://localhost:8000,http://127.0.0.1:3000,http://localhost:3000",
+).split(",")
 for _mode in ("SANDBOX", "LIVE"):
     for _field in ("ACCOUNT_ID", "API_KEY", "PUBLIC_KEY", "SECRET_KEY"):
         _name = f"CASCAD_{_mode}_{_field}"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("cascad/", include("cascad_wagtail.urls")),
+    path("graphql/", include("cascad_wagtail.graphql.urls")),
     path("shop/", include("sandbox_site.shop.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(wagtail_urls)),

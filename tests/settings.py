@@ -69,6 +69,10 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 
 CASCAD_ORDER_MODEL = "testshop.Order"
+# The storefront checkout (issue 8): the test shop's adapter, one channel on the default site.
+CASCAD_STOREFRONT_ADAPTER = "tests.testshop.storefront.TestStorefront"
+CASCAD_CHANNELS = {"default-channel": {"site": "default", "currency": "RUB"}}
+CASCAD_STOREFRONT_RETURN_ORIGINS = ["https://storefront.example.test", "http://127.0.0.1:3000"]
 
 # Unit tests run tasks in-process; the integration tests start a real worker on a real broker.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true") == "true"

@@ -1,7 +1,9 @@
-"""The app's models: per-site settings, payments and their refunds, callbacks, API calls, history."""
+"""The app's models: per-site settings, payments and their refunds, callbacks, API calls, history,
+and the storefront's checkouts."""
 
 from .api_call import ApiCall
 from .callback_event import CallbackEvent
+from .checkout import Checkout, CheckoutCompletion, CheckoutLine
 from .payment import ChargeStatus, Creation, Payment
 from .payment_event import PaymentEvent
 from .refund import Refund
@@ -11,6 +13,9 @@ __all__ = [
     "ApiCall",
     "CallbackEvent",
     "CascadSettings",
+    "Checkout",
+    "CheckoutCompletion",
+    "CheckoutLine",
     "ChargeStatus",
     "Creation",
     "KeySet",

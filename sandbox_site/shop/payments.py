@@ -47,6 +47,8 @@ def method_choices(site, currency: str) -> list[tuple[str, str]]:
 
 def start(order, method: str = "") -> Payment:
     """The order's payment to send the customer to (reused while still unpaid). Raises ``PaymentError``."""
+    if order.cancelled_at is not None:
+        raise PaymentError(str(_("This order was cancelled and can no longer be paid.")))
     return services.start_payment(order, method=method or None)
 
 

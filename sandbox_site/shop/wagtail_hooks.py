@@ -1,4 +1,4 @@
-"""The shop in the Wagtail admin: shipping methods to edit, orders to look at (never to edit).
+"""The shop in the Wagtail admin: shipping methods and vouchers to edit, orders to look at (never to edit).
 
 An order's page (its inspect view) also shows its payment: the status, its Cascad payments with a
 "Refund" button each (the app's refund screen, which comes back here afterwards) and, while the
@@ -28,7 +28,7 @@ from cascad_wagtail import money, services
 from cascad_wagtail.admin import payments as payments_admin
 from cascad_wagtail.models import Payment, Refund
 
-from .models import Order, OrderLine, ShippingMethod
+from .models import Order, OrderLine, ShippingMethod, Voucher
 
 
 class ViewOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -165,6 +165,19 @@ class ShippingMethodViewSet(SnippetViewSet):
     list_display = ["name", "price_rub", "price_usd", "price_eur", "needs_address", "is_active"]
 
 
+class VoucherViewSet(SnippetViewSet):
+    """Promo codes for the storefront API's checkouts (``storefront.SandboxStorefront.find_voucher``)."""
+
+    model = Voucher
+    icon = "tag"
+    menu_label = _("Vouchers")
+    add_to_admin_menu = True
+    menu_order = 320
+    list_display = ["code", "name", "kind", "percentage", "amount_rub", "minimum_rub", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
 class OrderViewSet(SnippetViewSet):
     model = Order
     icon = "list-ul"
@@ -215,4 +228,5 @@ class OrderViewSet(SnippetViewSet):
 
 register_permission_policy(Order, order_permission_policy)
 register_snippet(ShippingMethodViewSet)
+register_snippet(VoucherViewSet)
 register_snippet(OrderViewSet)

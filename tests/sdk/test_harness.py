@@ -3,7 +3,7 @@
 The capture server records every POST and answers like a GraphQL server that knows almost nothing:
 ``UserDetails`` → ``me: null`` (anonymous), a few sign-in mutations → fake JWTs, anything else → a GraphQL
 error with HTTP 200. That is enough to see what the SDK puts on the wire, which must match the captured
-wire documents in ``/work/shared/spec/saleor`` (copied into the spec as the contract).
+wire documents of the spec (``tests/spec/saleor``, copies of ``../shared/spec/saleor``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.sdk.harness import SdkHarnessError, SdkSession, run_scenario
 
 pytestmark = pytest.mark.sdk
 
-SPEC = Path("/work/shared/spec/saleor")
+SPEC = Path(__file__).resolve().parents[1] / "spec" / "saleor"
 CHANNEL = "default-channel"
 VARIANT = "UHJvZHVjdFZhcmlhbnQ6MQ=="
 ADDRESS = {

@@ -1,7 +1,12 @@
-"""A deliberately minimal order model: proof that the app needs nothing from the demo shop."""
+"""A deliberately minimal order model: proof that the app needs nothing from the demo shop.
+
+For the storefront checkout the test shop also sells a few ``Variant``s (``tests.testshop.storefront``
+is its adapter): an order then has lines, a private token, and stock taken from the variants.
+"""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.db import models
@@ -15,6 +20,15 @@ class Order(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT)
     #: What the shop did in reaction, to assert that status hooks run once.
     status_log = models.JSONField(default=list)
+    # Storefront orders only.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    shipping_method = models.CharField(max_length=64, blank=True)
+    shipping_price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+    shipping_address = models.JSONField(null=True, blank=True)
+    billing_address = models.JSONField(null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     def get_cascad_amount(self) -> Decimal:
         return self.total
@@ -37,3 +51,28 @@ class Order(models.Model):
     def cascad_payment_status_changed(self, payment, previous: str, status: str) -> None:
         self.status_log = [*self.status_log, [previous, status]]
         self.save(update_fields=["status_log"])
+
+
+class Variant(models.Model):
+    """Something the storefront sells: prices per currency (``{"RUB": "100.00"}``), a stock count."""
+
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    product_name = models.CharField(max_length=200)
+    prices = models.JSONField(default=dict)
+    stock = models.PositiveIntegerField(default=0)
+    published = models.BooleanField(default=True)
+    shipping_required = models.BooleanField(default=True)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, null=True, on_delete=models.SET_NULL, related_name="+")
+    product_name = models.CharField(max_length=200)
+    variant_name = models.CharField(max_length=120)
+    sku = models.CharField(max_length=64)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]

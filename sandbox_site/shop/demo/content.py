@@ -195,3 +195,13 @@ SHIPPING = [
         False,
     ),
 ]
+
+#: Promo codes for the storefront API (``Voucher``): code → its fields.
+VOUCHERS = {
+    "WELCOME10": {
+        "name": "Welcome: 10% off",
+        "name_ru": "Добро пожаловать: скидка 10%",
+        "kind": "percentage",
+        "percentage": Decimal(10),
+    },
+}

@@ -1,4 +1,4 @@
-"""Put the demo in place: page tree, pictures, site, Cascad settings, shipping, admin. Safe to run again.
+"""Put the demo in place: page tree, pictures, site, Cascad settings, shipping, vouchers, admin. Safe to run again.
 
 A second run creates nothing twice and changes no content an editor may have edited; it only tops
 the stock of the demo's variants back up and re-applies the site's and Cascad's demo settings.
@@ -18,7 +18,7 @@ from wagtail.models import Page, Site
 
 from cascad_wagtail.models import CascadSettings
 
-from ..models import CatalogueIndexPage, HomePage, ProductImage, ProductPage, ProductVariant, ShippingMethod
+from ..models import CatalogueIndexPage, HomePage, ProductImage, ProductPage, ProductVariant, ShippingMethod, Voucher
 from . import content
 from .images import product_picture
 
@@ -49,6 +49,7 @@ def seed(options: Options, say: Callable[[str], None] = print) -> Site:
         for product in content.PRODUCTS:
             _product(catalogue, product, options.stock, say)
         _shipping(say)
+        _vouchers(say)
         _cascad(site, options, say)
         if options.with_admin:
             _admin(say)
@@ -151,6 +152,13 @@ def _shipping(say) -> None:
         )
         if created:
             say(f"Created the shipping method {method.name}.")
+
+
+def _vouchers(say) -> None:
+    for code, fields in content.VOUCHERS.items():
+        _voucher, created = Voucher.objects.get_or_create(code=code, defaults=fields)
+        if created:
+            say(f"Created the voucher {code}.")
 
 
 def _cascad(site: Site, options: Options, say) -> None:

@@ -2,6 +2,7 @@ from .orders import PAID_STATUSES, Order, OrderLine
 from .pages import CatalogueIndexPage, HomePage, ProductImage, ProductPage, ProductVariant
 from .prices import CURRENCIES, DEFAULT_CURRENCY
 from .shipping import ShippingMethod
+from .vouchers import Voucher
 
 __all__ = [
     "CURRENCIES",
@@ -15,4 +16,5 @@ __all__ = [
     "ProductPage",
     "ProductVariant",
     "ShippingMethod",
+    "Voucher",
 ]

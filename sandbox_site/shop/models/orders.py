@@ -39,6 +39,8 @@ class Order(models.Model):
     shipping_name = models.CharField(_("shipping"), max_length=120, blank=True)
     shipping_price = models.DecimalField(_("shipping price"), default=Decimal(0), **PRICE)
     subtotal = models.DecimalField(_("subtotal"), default=Decimal(0), **PRICE)
+    voucher_code = models.CharField(_("promo code"), max_length=64, blank=True)
+    discount = models.DecimalField(_("discount"), default=Decimal(0), **PRICE)
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     payment_method = models.CharField(_("payment method"), max_length=32, blank=True, choices=METHOD_CHOICES)
@@ -47,6 +49,11 @@ class Order(models.Model):
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Orders from the storefront API keep the full addresses it was given (``storefront.py``).
+    shipping_address = models.JSONField(_("shipping address (storefront)"), null=True, blank=True)
+    billing_address = models.JSONField(_("billing address (storefront)"), null=True, blank=True)
+    #: Set when the storefront replaced this unpaid order (its stock was given back).
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")

@@ -58,7 +58,7 @@ def _state(order: Order) -> tuple[str, object, Payment | None]:
 def order_page(request, token):
     order = _order(token)
     state, outcome, current = _state(order)
-    payable = state in PAYABLE_STATES
+    payable = state in PAYABLE_STATES and order.cancelled_at is None  # a replaced storefront order
     methods = payments.method_choices(order.site, order.currency) if payable else []
     context = {
         "order": order,

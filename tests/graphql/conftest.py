@@ -1,0 +1,1 @@
+from tests.shop_fixtures import *  # noqa: F403
