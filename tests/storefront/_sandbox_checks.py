@@ -359,6 +359,7 @@ def the_sdk_documents_run_against_the_demo_shop():
         return result["data"]
 
     mug = variants(1)[0]
+    vid = global_id("ProductVariant", mug.pk)
     assert send("UserDetails", {})["me"] is None
     found = send(
         "CheckoutProductVariants", {"ids": [global_id("ProductVariant", mug.pk)], "channel": "default-channel"}
@@ -372,7 +373,7 @@ def the_sdk_documents_run_against_the_demo_shop():
             "checkoutInput": {
                 "channel": "default-channel",
                 "email": "ada@example.com",
-                "lines": [{"quantity": 2, "variantId": global_id("ProductVariant", mug.pk)}],
+                "lines": [{"quantity": 2, "variantId": vid}],
                 "shippingAddress": address,
                 "billingAddress": address,
             }
@@ -380,9 +381,36 @@ def the_sdk_documents_run_against_the_demo_shop():
     )["checkoutCreate"]
     assert created["errors"] == [], created
     checkout_id = created["checkout"]["id"]
+    token = created["checkout"]["token"]
+    lines = send("UpdateCheckoutLine", {"checkoutId": checkout_id, "lines": [{"quantity": 3, "variantId": vid}]})
+    assert (
+        lines["checkoutLinesUpdate"]["errors"] == []
+        and lines["checkoutLinesUpdate"]["checkout"]["lines"][0]["quantity"] == 3
+    )
+    moved = send(
+        "UpdateCheckoutShippingAddress",
+        {"checkoutId": checkout_id, "shippingAddress": {**address, "city": "Kazan"}, "email": "ada@example.com"},
+    )["checkoutShippingAddressUpdate"]
+    assert moved["errors"] == [] and moved["checkout"]["shippingAddress"]["city"] == "Kazan", moved
+    billed = send("UpdateCheckoutBillingAddress", {"checkoutId": checkout_id, "billingAddress": address})
+    assert billed["checkoutBillingAddressUpdate"]["errors"] == []
+    billed = send(
+        "UpdateCheckoutBillingAddressWithEmail",
+        {"checkoutId": checkout_id, "billingAddress": address, "email": "ada.l@example.com"},
+    )
+    assert billed["checkoutBillingAddressUpdate"]["errors"] == []
+    assert billed["checkoutEmailUpdate"]["checkout"]["email"] == "ada.l@example.com", billed
+    details = send("CheckoutDetails", {"token": token})["checkout"]
+    assert details["id"] == checkout_id and details["lines"][0]["variant"]["sku"] == mug.sku
+    assert details["billingAddress"]["city"] == "Moscow" and details["shippingAddress"]["city"] == "Kazan"
     courier = global_id("ShippingMethod", ShippingMethod.objects.get(name="Courier").pk)
     shipped = send("UpdateCheckoutShippingMethod", {"checkoutId": checkout_id, "shippingMethodId": courier})
     assert shipped["checkoutShippingMethodUpdate"]["errors"] == []
+    wrong = send("AddCheckoutPromoCode", {"checkoutId": checkout_id, "promoCode": "NO-SUCH-CODE"})
+    assert [error["code"] for error in wrong["checkoutAddPromoCode"]["errors"]] == ["INVALID"], wrong
+    promo = send("AddCheckoutPromoCode", {"checkoutId": checkout_id, "promoCode": "WELCOME10"})
+    removed = send("RemoveCheckoutPromoCode", {"checkoutId": checkout_id, "promoCode": "WELCOME10"})
+    assert removed["checkoutRemovePromoCode"]["checkout"]["voucherCode"] is None, removed
     promo = send("AddCheckoutPromoCode", {"checkoutId": checkout_id, "promoCode": "WELCOME10"})
     checkout = promo["checkoutAddPromoCode"]["checkout"]
     assert checkout["voucherCode"] == "WELCOME10" and checkout["discount"]["amount"] > 0
