@@ -60,6 +60,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_client_create.py
 	$(BIN)/python bench/bench_callback_intake.py
 	$(BIN)/python bench/bench_callback_to_paid.py
+	$(BIN)/python bench/bench_admin_list.py
+	$(BIN)/python bench/bench_graphql_checkout.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis tests/sdk/*/node_modules
