@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -277,7 +278,8 @@ class PaymentActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templ
         return {}
 
     def act(self, form) -> str:
-        raise NotImplementedError
+        """Do the action (the form is valid and, where needed, confirmed); the success message."""
+        raise ImproperlyConfigured(f"{type(self).__name__} handles POST without act(): override post() or act().")
 
 
 class RefundForm(forms.Form):
