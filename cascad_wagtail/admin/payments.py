@@ -167,8 +167,7 @@ class PaymentDetailView(InspectView):
         context = super().get_context_data(**kwargs)
         payment = self.object
         refunds = list(payment.refunds.select_related("created_by"))
-        claimed = sum((refund.amount for refund in refunds if refund.status != "failed"), Decimal(0))
-        balance = money.quantize((payment.processed_amount or Decimal(0)) - claimed, payment.currency)
+        balance = payment.balance_after(refunds)
         user = self.request.user
         refund_allowed = can_refund(user)
         order_paid = services.order_payment_status(payment.order) in (

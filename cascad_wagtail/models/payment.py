@@ -119,7 +119,11 @@ class Payment(models.Model):
     @property
     def balance(self) -> Decimal:
         """What can still be refunded: paid minus every refund that has not failed."""
-        claimed = sum((refund.amount for refund in self.refunds.exclude(status="failed")), Decimal(0))
+        return self.balance_after(self.refunds.exclude(status="failed"))
+
+    def balance_after(self, refunds) -> Decimal:
+        """The balance given this payment's refunds (already loaded ones: no query); failed ones don't count."""
+        claimed = sum((refund.amount for refund in refunds if refund.status != "failed"), Decimal(0))
         return money.quantize((self.processed_amount or Decimal(0)) - claimed, self.currency)
 
     @property
