@@ -24,6 +24,8 @@ so they skip tables that do not exist yet). A plain ``manage.py check`` or ``run
 - E008: the order model lacks methods of the ``CascadOrder`` interface.
 - E009: ``CASCAD_CHANNELS`` is malformed: not a dict of channel slug → ``{"site": …, "currency": …}``,
   or a currency that is unknown or does not have two decimals (the storefront SDK rounds to two).
+- E010: ``CASCAD_JWT_SIGNING_KEYS`` is not a list of secrets of at least 32 characters each (the
+  storefront's customer tokens would be signed with a guessable key).
 - W001: ``DEBUG`` is off, tasks are not run eagerly (``CELERY_TASK_ALWAYS_EAGER``), and
   ``CELERY_BROKER_URL`` is missing or ``memory://``.
 
@@ -179,6 +181,22 @@ def check_channels(app_configs=None, **kwargs) -> list[Error]:
         )
         return [_error(9, message, hint)]
     return []
+
+
+@register(TAG)
+def check_jwt_signing_keys(app_configs=None, **kwargs) -> list[Error]:
+    if not _concerns_us(app_configs):
+        return []
+    keys = conf.get("CASCAD_JWT_SIGNING_KEYS")
+    if keys is None or (isinstance(keys, list | tuple) and all(isinstance(k, str) and len(k) >= 32 for k in keys)):
+        return []
+    message = _("CASCAD_JWT_SIGNING_KEYS must be a list of secrets of at least 32 characters each.")
+    hint = _(
+        "List random secrets, newest first (the first signs customers' tokens, every one verifies them), "
+        'e.g. generated with python -c "import secrets; print(secrets.token_urlsafe(48))"; or leave the '
+        "setting out to derive the keys from SECRET_KEY."
+    )
+    return [_error(10, message, hint)]
 
 
 @register(TAG)

@@ -44,6 +44,16 @@ DEFAULTS: dict[str, Any] = {
     "CASCAD_CHANNELS": {},
     # Origins (scheme://host[:port]) a storefront's payment ``returnUrl`` may point to; any other is refused.
     "CASCAD_STOREFRONT_RETURN_ORIGINS": [],
+    # Customer sign-in (``cascad_wagtail.accounts``). Secrets that sign the storefront's JWTs, newest first:
+    # the first signs, every one verifies (rotation). Empty: keys derived from SECRET_KEY (and its fallbacks).
+    "CASCAD_JWT_SIGNING_KEYS": [],
+    # Lifetimes of access and refresh tokens, seconds (Saleor's: 5 minutes and 30 days).
+    "CASCAD_JWT_ACCESS_TTL": 5 * 60,
+    "CASCAD_JWT_REFRESH_TTL": 30 * 24 * 3600,
+    # Failed sign-ins allowed per account (email) and per client address within the window (seconds).
+    "CASCAD_SIGN_IN_FAILURES_PER_ACCOUNT": 5,
+    "CASCAD_SIGN_IN_FAILURES_PER_ADDRESS": 30,
+    "CASCAD_SIGN_IN_WINDOW": 15 * 60,
 }
 
 KEY_FIELDS = ("account_id", "api_key", "public_key", "secret_key")

@@ -4,7 +4,8 @@ The checkout (``cascad_wagtail.checkout``) knows nothing of the shop's models. T
 adapter (``StorefrontAdapter``), named by the ``CASCAD_STOREFRONT_ADAPTER`` setting, that answers in
 the plain dataclasses below: variants with their price and stock in a channel, the shipping methods
 for an address, a voucher's discount for a subtotal, and orders, which it creates from a checkout
-(taking stock atomically) as instances of its ``CascadOrder`` model.
+(taking stock atomically) as instances of its ``CascadOrder`` model, and the orders of a signed-in
+customer (``me.orders``).
 
 Channels come from the ``CASCAD_CHANNELS`` setting: each slug names a Wagtail site (whose Cascad
 settings apply) and a currency (sites have none of their own). Storefront payment ``returnUrl``s must
@@ -21,7 +22,7 @@ import dataclasses
 import datetime
 import functools
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -34,6 +35,7 @@ from .addresses import Address
 from .exceptions import CascadError, InvalidAmount
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from wagtail.models import Site
 
     from .orders import CascadOrder
@@ -130,6 +132,8 @@ class OrderRequest:
     shipping_price: Decimal
     discount: Decimal
     total: Decimal
+    #: The signed-in customer placing the order (else ``None``): the adapter records it, so that
+    #: ``orders_for_user`` finds the order.
     user: Any = None
 
 
@@ -212,6 +216,13 @@ class StorefrontAdapter(Protocol):
 
     def order_for_token(self, token: uuid.UUID) -> OrderInfo | None:
         """The order whose private token is ``token``, or ``None``."""
+
+    def orders_for_user(self, user: Any) -> QuerySet:
+        """Every order ``user`` placed while signed in (``OrderRequest.user``), as a queryset of the
+        shop's order model; the app sorts it newest first and pages it (``me.orders``)."""
+
+    def get_order_infos(self, orders: Sequence[CascadOrder]) -> list[OrderInfo]:
+        """``get_order_info`` of several orders, in the same order, with a fixed number of queries."""
 
 
 def get_adapter() -> StorefrontAdapter:

@@ -86,3 +86,11 @@ def settle_refunds(older_than_seconds: int = 60) -> int:
 @shared_task
 def dispatch_effects(payment_id: int | None = None) -> int:
     return services.dispatch_effects(payment_id)
+
+
+@shared_task
+def prune_sign_in_attempts() -> int:
+    """Forget sign-in attempts older than the rate limit's window (they no longer count)."""
+    from .accounts import throttle
+
+    return throttle.prune()

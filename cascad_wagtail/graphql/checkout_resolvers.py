@@ -43,7 +43,7 @@ def resolve_checkout(_root: Any, _info: GraphQLResolveInfo, token: uuid.UUID | N
     return checkouts.get_checkout(token) if token is not None else None
 
 
-@resolver("User", "checkoutTokens", fallback=True)
+@resolver("User", "checkoutTokens")
 def resolve_user_checkout_tokens(user: Any, _info: GraphQLResolveInfo, channel: str | None = None) -> list:
     """The signed-in customer's open checkouts (in ``channel`` when named), newest first."""
     checkouts_of_user = Checkout.objects.filter(user_id=user.pk)

@@ -12,11 +12,10 @@ import importlib
 import pkgutil
 import threading
 from pathlib import Path
-from typing import Any
 
-from graphql import GraphQLResolveInfo, GraphQLSchema, build_schema
+from graphql import GraphQLSchema, build_schema
 
-from .registry import Registry, registry, resolver
+from .registry import Registry, registry
 from .scalars import bind_scalars
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -52,9 +51,3 @@ def discover_resolvers() -> None:
     package = __name__.rpartition(".")[0]
     for module in pkgutil.walk_packages(importlib.import_module(package).__path__, prefix=f"{package}."):
         importlib.import_module(module.name)
-
-
-@resolver("Query", "me", fallback=True)
-def anonymous_me(_root: Any, _info: GraphQLResolveInfo) -> None:
-    """Nobody is signed in until the auth module replaces this: the SDK's start-up ``UserDetails`` gets null."""
-    return None

@@ -10,9 +10,10 @@
 - JSON numbers are read as exact ``Decimal`` (``cascad_wagtail.wire``), so ``1290.10`` reaches a
   ``PositiveDecimal`` argument with its digits; unknown extra variables are ignored.
 - CSRF-exempt: a storefront on another origin cannot send Django's CSRF token. That is safe only
-  because nothing here trusts cookies: ``request.user`` is reset to anonymous before resolvers run,
-  and a signed-in customer is recognised solely by the token in the ``Authorization`` (SDK 0.3.0-10:
-  ``JWT <token>``) or ``authorization-bearer`` (SDK 0.7.0) header, which a cross-site form cannot set.
+  because no session cookie counts: ``request.user`` is replaced before resolvers run, and a signed-in
+  customer is recognised solely by the token in the ``Authorization`` (SDK 0.3.0-10: ``JWT <token>``)
+  or ``authorization-bearer`` (SDK 0.7.0) header, which a cross-site form cannot set. The one cookie
+  read, ``refreshToken`` in ``tokenRefresh``, works only with the ``csrfToken`` issued with it.
 - Resolvers get the Django request as ``info.context``.
 """
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from graphql import GraphQLSchema
 
 from cascad_wagtail import conf, wire
 
+from .auth_resolvers import authenticate_request
 from .execution import Operation, RequestRefused, run
 from .scalars import to_json
 from .schema import get_schema
@@ -43,15 +44,19 @@ class GraphQLView(View):
     http_method_names = ["get", "post"]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # Never the session's user: see the module docstring (CSRF).
-        request.user = AnonymousUser()
+        # Never the session's user, only the header's token: see the module docstring (CSRF).
+        authenticate_request(request)
         try:
-            return super().dispatch(request, *args, **kwargs)
+            response = super().dispatch(request, *args, **kwargs)
         except RequestRefused as refused:
             response = _json_response(refused.as_response(), status=refused.status)
             for header, value in refused.headers.items():
                 response[header] = value
             return response
+        # Cookies resolvers asked for (tokenCreate's refresh token).
+        for name, cookie in getattr(request, "cascad_response_cookies", {}).items():
+            response.set_cookie(name, **cookie)
+        return response
 
     def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         raise RequestRefused(

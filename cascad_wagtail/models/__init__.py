@@ -1,6 +1,7 @@
 """The app's models: per-site settings, payments and their refunds, callbacks, API calls, history,
-and the storefront's checkouts."""
+the storefront's checkouts, and what customer sign-in keeps."""
 
+from .accounts import SignInAttempt, TokenKey
 from .api_call import ApiCall
 from .callback_event import CallbackEvent
 from .checkout import Checkout, CheckoutCompletion, CheckoutLine
@@ -22,4 +23,6 @@ __all__ = [
     "Payment",
     "PaymentEvent",
     "Refund",
+    "SignInAttempt",
+    "TokenKey",
 ]

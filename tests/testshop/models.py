@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from wagtail.models import Site
 
@@ -29,6 +30,10 @@ class Order(models.Model):
     billing_address = models.JSONField(null=True, blank=True)
     cancelled = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, null=True)
+    #: The signed-in customer who placed a storefront order (``me.orders``).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="testshop_orders"
+    )
 
     def get_cascad_amount(self) -> Decimal:
         return self.total

@@ -147,6 +147,7 @@ class TestStorefront:
                 discount=request.discount,
                 shipping_address=request.shipping_address.as_dict() if request.shipping_address else None,
                 billing_address=request.billing_address.as_dict() if request.billing_address else None,
+                user=request.user if getattr(request.user, "is_authenticated", False) else None,
             )
             OrderLine.objects.bulk_create(
                 OrderLine(
@@ -172,10 +173,20 @@ class TestStorefront:
             locked.save(update_fields=["cancelled"])
 
     def get_order_info(self, order: Order) -> OrderInfo:
-        order = Order.objects.prefetch_related("lines").get(pk=order.pk)
+        return self.get_order_infos([order])[0]
+
+    def get_order_infos(self, orders) -> list[OrderInfo]:
+        found = Order.objects.select_related("site").prefetch_related("lines").in_bulk([order.pk for order in orders])
+        statuses = services.order_payment_statuses(found.values())
+        return [self._info(found[order.pk], statuses[order.pk]) for order in orders]
+
+    def orders_for_user(self, user):
+        return Order.objects.filter(user=user)
+
+    def _info(self, order: Order, payment_status: str) -> OrderInfo:
         if order.cancelled:
             status = OrderStatus.CANCELED
-        elif services.order_payment_status(order) in PAID:
+        elif payment_status in PAID:
             status = OrderStatus.UNFULFILLED
         else:
             status = OrderStatus.UNCONFIRMED
