@@ -815,17 +815,24 @@ def order_payment_status(order) -> str:
     return current.charge_status if current else ChargeStatus.NOT_CHARGED
 
 
+def order_current_payments(orders) -> dict[Any, Payment | None]:
+    """``order_current_payment`` of many orders in one query, by order pk."""
+    settled_badly = (ChargeStatus.REFUSED, ChargeStatus.CANCELLED)
+    latest: dict[Any, Payment] = {}
+    current: dict[Any, Payment] = {}
+    for payment in Payment.objects.filter(order_id__in=[order.pk for order in orders]).order_by("-created_at", "-pk"):
+        latest.setdefault(payment.order_id, payment)
+        if payment.charge_status not in settled_badly:
+            current.setdefault(payment.order_id, payment)
+    return {order.pk: current.get(order.pk) or latest.get(order.pk) for order in orders}
+
+
 def order_payment_statuses(orders) -> dict[Any, str]:
     """``order_payment_status`` of many orders in one query, by order pk."""
-    settled_badly = (ChargeStatus.REFUSED, ChargeStatus.CANCELLED)
-    latest: dict[Any, str] = {}
-    current: dict[Any, str] = {}
-    rows = Payment.objects.filter(order_id__in=[order.pk for order in orders]).order_by("-created_at", "-pk")
-    for order_id, status in rows.values_list("order_id", "charge_status"):
-        latest.setdefault(order_id, status)
-        if status not in settled_badly:
-            current.setdefault(order_id, status)
-    return {order.pk: current.get(order.pk) or latest.get(order.pk) or ChargeStatus.NOT_CHARGED for order in orders}
+    return {
+        pk: payment.charge_status if payment else ChargeStatus.NOT_CHARGED
+        for pk, payment in order_current_payments(orders).items()
+    }
 
 
 # -- payment links ------------------------------------------------------------------------------

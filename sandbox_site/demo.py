@@ -1,7 +1,8 @@
 """``make demo``: the whole demo on one machine, stopped together by Ctrl-C.
 
-Migrates, loads the demo data, then runs the Cascad emulator (http://127.0.0.1:8100, callbacks and
-pending settlement scaled to seconds), the shop (http://127.0.0.1:8000), a Celery worker and beat.
+Migrates, starts the Cascad emulator (http://127.0.0.1:8100, callbacks and pending settlement scaled
+to seconds), loads the demo data (the demo customer's orders are paid through the emulator), then runs
+the shop (http://127.0.0.1:8000), a Celery worker and beat.
 Embedded defaults: SQLite and kombu's filesystem broker in ``var/``; ``DATABASE_URL`` and
 ``CELERY_BROKER_URL`` switch to PostgreSQL and Redis. If any piece dies, everything stops.
 """
@@ -96,11 +97,6 @@ def main(argv: list[str] | None = None) -> int:
     env.setdefault("WAGTAILADMIN_BASE_URL", site)
     manage = [PYTHON, "manage.py"]
     run("migrating the database", [*manage, "migrate", "--no-input", "-v", "0"], env)
-    run(
-        "loading the demo data",
-        [*manage, "seed_demo", "--with-admin", "--port", str(args.site_port), "--cascad-host", emulator],
-        env,
-    )
 
     pieces: list[Piece] = []
     stopping = threading.Event()
@@ -133,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         wait_for_http(f"{emulator}/_emulator/config", pieces)
+        # Once the emulator answers: the demo customer's past orders are paid through it.
+        run(
+            "loading the demo data",
+            [*manage, "seed_demo", "--with-admin", "--port", str(args.site_port), "--cascad-host", emulator],
+            env,
+        )
         pieces.append(Piece("site", [*manage, "runserver", f"127.0.0.1:{args.site_port}", "--noreload"], env))
         celery = [PYTHON, "-m", "celery", "-A", "sandbox_site"]
         pieces.append(
@@ -150,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
   │                                                                      │
   │  Shop            {site + "/":<52}│
   │  Wagtail admin   {site + "/admin/":<36}admin / admin   │
+  │  Demo customer   customer@example.com / customer                     │
   │  Cascad (emul.)  {emulator + "/":<52}│
   │  Test card       5519 2838 1203 0000, any future expiry, any CVV     │
   │                                                                      │

@@ -39,6 +39,7 @@ def place_order(
     payment_method: str = "",
     discount: Decimal = Decimal(0),
     voucher_code: str = "",
+    user=None,
 ) -> Order:
     """Create the order with its lines and take its stock, or raise ``OutOfStock`` and change nothing.
 
@@ -46,7 +47,8 @@ def place_order(
     conditional on the stock still being there, so the last unit goes to one customer only, on
     PostgreSQL (row locks) and SQLite (one writer at a time) alike. The queries are the same however
     many lines the order has. ``customer`` holds Order fields (email, name, address…); ``discount``
-    (a voucher's, already computed) is taken off the total.
+    (a voucher's, already computed) is taken off the total. ``user`` is the signed-in customer whose
+    account the order belongs to (``None`` for an anonymous one).
     """
     with transaction.atomic():
         locked = ProductVariant.objects.select_for_update(of=("self",)).select_related("page")
@@ -73,6 +75,7 @@ def place_order(
             discount=discount,
             total=subtotal + shipping_price - discount,
             payment_method=payment_method,
+            user=user,
             **customer,
         )
         OrderLine.objects.bulk_create(

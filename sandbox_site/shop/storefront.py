@@ -2,15 +2,18 @@
 
 Variants are the product pages' ``ProductVariant``s (sold while their page is live), shipping
 methods the ``ShippingMethod`` snippets, promo codes the ``Voucher`` snippets, and orders are placed
-by the same ``checkout.place_order`` as the shop's own checkout form: stock taken under row locks.
+by the same ``checkout.place_order`` as the shop's own checkout form: stock taken under row locks, and
+the order attached to the customer's account when they are signed in (their ``me.orders``).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cascad_wagtail.addresses import Address
@@ -114,6 +117,7 @@ class SandboxStorefront:
             "shipping_address": request.shipping_address.as_dict() if request.shipping_address else None,
             "billing_address": request.billing_address.as_dict() if request.billing_address else None,
         }
+        signed_in = getattr(request.user, "is_authenticated", False)
         try:
             return place_order(
                 quantities={int(line.variant.id): line.quantity for line in request.lines},
@@ -123,6 +127,7 @@ class SandboxStorefront:
                 shipping=shipping,
                 discount=request.discount,
                 voucher_code=request.voucher.code if request.voucher else "",
+                user=request.user if signed_in else None,
             )
         except OutOfStock as exc:
             raise InsufficientStock([shortage.variant_id for shortage in exc.shortages]) from exc
@@ -137,12 +142,23 @@ class SandboxStorefront:
             locked.save(update_fields=["cancelled_at"])
 
     def get_order_info(self, order: Order) -> OrderInfo:
-        order = (
+        return self.get_order_infos([order])[0]
+
+    def get_order_infos(self, orders: Sequence[Order]) -> list[OrderInfo]:
+        """Every order re-read with its site, shipping and lines (pictures included) in one go: the
+        same queries for one order or a page of them."""
+        found = (
             Order.objects.select_related("site", "shipping_method")
             .prefetch_related("lines__variant__page__gallery_images__image", "lines__variant__image")
-            .get(pk=order.pk)
+            .in_bulk([order.pk for order in orders])
         )
-        return self._info(order)
+        return [self._info(found[order.pk]) for order in orders]
+
+    def orders_for_user(self, user) -> QuerySet[Order]:
+        """The orders ``user`` placed while signed in; none for no user (anonymous orders have no user)."""
+        if not getattr(user, "is_authenticated", False):
+            return Order.objects.none()
+        return Order.objects.filter(user=user)
 
     def order_for_token(self, token: uuid.UUID) -> OrderInfo | None:
         order = Order.objects.filter(token=token).first()

@@ -204,6 +204,7 @@ class OrderViewSet(SnippetViewSet):
     search_fields = ["email", "name"]
     inspect_view_fields = [
         "lines",
+        "user",
         "email",
         "name",
         "phone",

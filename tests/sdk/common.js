@@ -9,7 +9,8 @@
  *               "interactive": false,      // true: after "steps", read more steps from stdin, one JSON per line
  *               "storageFile": null,       // load localStorage from this JSON file at start, save it after each step
  *               "settleMs": 60,            // a step ends when no request has been in flight for this long
- *               "stepTimeoutMs": 30000}    // a step that takes longer is a crash (exit 2)
+ *               "stepTimeoutMs": 30000,    // a step that takes longer is a crash (exit 2)
+ *               "recordErrors": false}     // true: each request also records the GraphQL errors answered
  *   stdout: exactly one JSON line per step: {"step", "op", "data", "dataError", "functionError",
  *           "requests", "state", ...}. Everything the SDK logs goes to stderr.
  *   exit 0 when every step ran (SDK errors are data); non-zero on a crash, with the reason on stderr.
@@ -113,12 +114,37 @@ function setCookies(response) {
   return single ? [single] : [];
 }
 
-function createRecorder() {
+// The GraphQL errors of a response body (one result or a batch of them), each with the operation it
+// answered and its `extensions.exception.code` (what both SDKs act on): [{operation, code, message}].
+function graphqlErrors(text, operations) {
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    return [{ operation: null, code: null, message: `not JSON: ${text.slice(0, 200)}` }];
+  }
+  const results = Array.isArray(body) ? body : [body];
+  const errors = [];
+  results.forEach((result, index) => {
+    for (const error of (result && result.errors) || []) {
+      const extensions = (error && error.extensions) || {};
+      errors.push({
+        operation: (operations && operations[index]) ?? null,
+        code: (extensions.exception && extensions.exception.code) ?? extensions.code ?? null,
+        message: error && error.message,
+      });
+    }
+  });
+  return errors;
+}
+
+function createRecorder({ recordErrors = false } = {}) {
   const recorder = {
     inflight: 0,
     lastActivity: Date.now(),
     requests: [],
     cookies: new Map(), // host -> Map(name -> value)
+    reads: new Set(), // body reads under way (recordErrors)
   };
 
   recorder.wrap = realFetch =>
@@ -157,6 +183,22 @@ function createRecorder() {
       try {
         const response = await realFetch(input, init);
         entry.status = response.status;
+        if (recordErrors) {
+          // Read a copy of the body without holding the SDK up; flush() waits for it before the line is printed.
+          const read = response
+            .clone()
+            .text()
+            .then(
+              text => {
+                entry.errors = graphqlErrors(text, entry.operations);
+              },
+              error => {
+                entry.errors = [{ operation: null, code: null, message: `unreadable: ${error}` }];
+              }
+            )
+            .finally(() => recorder.reads.delete(read));
+          recorder.reads.add(read);
+        }
         for (const line of setCookies(response)) {
           const [pair, ...attrs] = line.split(";");
           const eq = pair.indexOf("=");
@@ -180,6 +222,19 @@ function createRecorder() {
         recorder.lastActivity = Date.now();
       }
     };
+
+  // Waits (at most `maxMs`) for the copies of the bodies still being read (recordErrors).
+  recorder.flush = async maxMs => {
+    if (!recorder.reads.size) return;
+    let timer;
+    await Promise.race([
+      Promise.allSettled(Array.from(recorder.reads)),
+      new Promise(resolve => {
+        timer = setTimeout(resolve, maxMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  };
 
   recorder.take = () => {
     const taken = recorder.requests;
@@ -258,6 +313,7 @@ function readScenario() {
     storageFile: null,
     settleMs: 60,
     stepTimeoutMs: 30000,
+    recordErrors: false,
     ...scenario,
   };
 }
@@ -311,6 +367,7 @@ async function runDriver(driver, ctx) {
     const { data = null, dataError = null, functionError = null, ...extra } = result;
     const line = { step: index, op, data, dataError, functionError, ...extra };
     if (ctx.unhandled.length) line.unhandled = ctx.unhandled.splice(0);
+    await recorder.flush(1000);
     line.requests = recorder.take();
     line.state = driver.state(ctx);
     saveStorage(storage, scenario.storageFile);
@@ -323,7 +380,7 @@ function main(setup) {
   (async () => {
     const scenario = readScenario();
     const storage = installShims(scenario.storageFile);
-    const recorder = createRecorder();
+    const recorder = createRecorder({ recordErrors: !!scenario.recordErrors });
     const ctx = { scenario, storage, recorder, unhandled: [] };
     process.on("unhandledRejection", reason => {
       // A browser logs these and carries on; so does the harness, and reports them on the step's line.

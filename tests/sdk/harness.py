@@ -27,7 +27,12 @@ Two ways to run:
           second = sdk.step("completeCheckout")
 
 A scenario may name a ``storage_file``: the driver loads ``localStorage`` from it and saves it after every
-step, so a later run (or the ``reload`` op within a run) starts like a reloaded browser tab.
+step, so a later run (or the ``reload`` op within a run) starts like a reloaded browser tab. Without one,
+each run starts with an empty ``localStorage`` and an empty cookie jar: another browser, another device.
+
+``record_errors=True`` adds the GraphQL errors of each answer to its ``requests`` entry
+(``errors: [{"operation", "code", "message"}]``, ``code`` being ``extensions.exception.code``), e.g. to see
+the ``ExpiredSignatureError`` that made the SDK refresh its token.
 """
 
 from __future__ import annotations
@@ -127,13 +132,25 @@ def ensure_installed(version: str) -> Path:
     return project
 
 
-def _scenario(api_url: str, channel: str, steps, *, interactive: bool, storage_file, settle_ms, step_timeout_ms):
+def _scenario(
+    api_url: str,
+    channel: str,
+    steps,
+    *,
+    interactive: bool,
+    storage_file,
+    settle_ms,
+    step_timeout_ms,
+    record_errors: bool = False,
+):
     scenario: dict[str, Any] = {
         "apiUrl": api_url,
         "channel": channel,
         "steps": list(steps),
         "interactive": interactive,
     }
+    if record_errors:
+        scenario["recordErrors"] = True
     if storage_file is not None:
         scenario["storageFile"] = str(storage_file)
     if settle_ms is not None:
@@ -165,8 +182,13 @@ def run_scenario(
     storage_file: str | os.PathLike | None = None,
     settle_ms: int | None = None,
     step_timeout_ms: int | None = None,
+    record_errors: bool = False,
 ) -> list[dict]:
-    """Run ``steps`` through the real SDK and return one dict per step (see the module docstring)."""
+    """Run ``steps`` through the real SDK and return one dict per step (see the module docstring).
+
+    ``record_errors``: each entry of a line's ``requests`` also lists the GraphQL errors the server answered,
+    ``errors: [{"operation", "code" (extensions.exception.code), "message"}]``.
+    """
     project = ensure_installed(version)
     with tempfile.TemporaryDirectory(prefix="saleor-sdk-") as tmp:
         path = Path(tmp) / "scenario.json"
@@ -180,6 +202,7 @@ def run_scenario(
                     storage_file=storage_file,
                     settle_ms=settle_ms,
                     step_timeout_ms=step_timeout_ms,
+                    record_errors=record_errors,
                 )
             )
         )
@@ -232,6 +255,7 @@ class SdkSession:
         settle_ms: int | None = None,
         step_timeout_ms: int | None = None,
         timeout: float = 60,
+        record_errors: bool = False,
     ):
         self.timeout = timeout
         self.results: list[dict] = []
@@ -249,6 +273,7 @@ class SdkSession:
                     storage_file=storage_file,
                     settle_ms=settle_ms,
                     step_timeout_ms=step_timeout_ms,
+                    record_errors=record_errors,
                 )
             )
         )

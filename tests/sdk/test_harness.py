@@ -314,6 +314,25 @@ def test_v03_session_pauses_between_steps(capture):
     assert [result["op"] for result in sdk.results] == ["connect", "addItem", "query"]
 
 
+@pytest.mark.parametrize("version", ["0.3.0-10", "0.7.0"])
+def test_record_errors_lists_the_graphql_errors_of_each_answer(capture, version):
+    capture.answers["Coded"] = {
+        "data": None,
+        "errors": [{"message": "expired", "extensions": {"exception": {"code": "ExpiredSignatureError"}}}],
+    }
+    steps = [{"op": "query", "query": "query Coded { shop { name } }"}, {"op": "query", "query": "query Nope { a }"}]
+    coded, nope = run_scenario(version, capture.url, CHANNEL, steps, timeout=60, record_errors=True)
+    (request,) = [request for request in coded["requests"] if request["operations"] == ["Coded"]]
+    assert request["errors"] == [{"operation": "Coded", "code": "ExpiredSignatureError", "message": "expired"}]
+    assert all(other["errors"] == [] for other in coded["requests"] if other is not request)  # UserDetails (0.3)
+    assert nope["requests"][0]["errors"] == [
+        {"operation": "Nope", "code": None, "message": "capture server: not implemented"}
+    ]
+    # Off by default: the entries are as before.
+    (plain,) = run_scenario(version, capture.url, CHANNEL, steps[:1], timeout=60)
+    assert all("errors" not in entry for entry in plain["requests"])
+
+
 def test_driver_crash_raises_with_stderr(capture):
     with pytest.raises(SdkHarnessError, match="unknown op") as raised:
         run_scenario("0.3.0-10", capture.url, CHANNEL, [{"op": "connect"}, {"op": "noSuchOp"}], timeout=60)

@@ -1,4 +1,5 @@
-"""Put the demo in place: page tree, pictures, site, Cascad settings, shipping, vouchers, admin. Safe to run again.
+"""Put the demo in place: page tree, pictures, site, Cascad settings, shipping, vouchers, admin, and the
+demo customer with their past orders (``customer``). Safe to run again.
 
 A second run creates nothing twice and changes no content an editor may have edited; it only tops
 the stock of the demo's variants back up and re-applies the site's and Cascad's demo settings.
@@ -20,6 +21,7 @@ from cascad_wagtail.models import CascadSettings
 
 from ..models import CatalogueIndexPage, HomePage, ProductImage, ProductPage, ProductVariant, ShippingMethod, Voucher
 from . import content
+from .customer import seed_customer
 from .images import product_picture
 
 #: The emulator's default sandbox credentials (``spec/cascad-api.md``); test keys, never live ones.
@@ -53,6 +55,8 @@ def seed(options: Options, say: Callable[[str], None] = print) -> Site:
         _cascad(site, options, say)
         if options.with_admin:
             _admin(say)
+    # Outside the transaction: the customer's orders are paid through Cascad, as a customer pays.
+    seed_customer(site, options.cascad_host, say)
     return site
 
 

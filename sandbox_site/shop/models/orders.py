@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,16 @@ PAID_STATUSES = (ChargeStatus.FULLY_CHARGED, ChargeStatus.PARTIALLY_REFUNDED, Ch
 class Order(models.Model):
     token = models.UUIDField(_("private link token"), default=uuid.uuid4, unique=True, editable=False)
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+")
+    #: The customer who placed it while signed in; orders placed anonymously belong to no account
+    #: (not even one with the same email: emails are not verified) and stay reachable by their link.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shop_orders",
+    )
     email = models.EmailField(_("email"))
     name = models.CharField(_("name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)

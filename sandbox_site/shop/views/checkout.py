@@ -28,7 +28,7 @@ def checkout(request):
         return redirect("shop:cart")
     site = Site.find_for_request(request) or Site.objects.get(is_default_site=True)
     methods = payments.method_choices(site, currency)
-    form = CheckoutForm(request.POST or None, methods=methods, initial=_initial())
+    form = CheckoutForm(request.POST or None, methods=methods, initial=_initial(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             order = place_order(
@@ -38,6 +38,7 @@ def checkout(request):
                 customer=form.customer(),
                 shipping=form.cleaned_data["shipping_method"],
                 payment_method=form.cleaned_data.get("method", ""),
+                user=request.user if request.user.is_authenticated else None,
             )
         except OutOfStock as exc:
             _report_shortages(request, exc)
@@ -66,9 +67,13 @@ def checkout(request):
     return render(request, "shop/checkout.html", context)
 
 
-def _initial() -> dict:
+def _initial(user) -> dict:
+    """The first delivery method, and a signed-in customer's own email and name."""
     first = ShippingMethod.objects.filter(is_active=True).first()
-    return {"shipping_method": first.pk if first else None}
+    initial = {"shipping_method": first.pk if first else None}
+    if user.is_authenticated:
+        initial.update(email=user.email, name=user.get_full_name())
+    return initial
 
 
 def _report_shortages(request, exc: OutOfStock) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from cascad_wagtail import services
 from cascad_wagtail.exceptions import PaymentError
 from cascad_wagtail.models import Creation, Payment
-from cascad_wagtail.views import outcome_of
+from cascad_wagtail.views import Outcome, outcome_of
 
 from .. import payments
 from ..forms import PayForm
@@ -48,23 +48,31 @@ def _order(token) -> Order:
     return get_object_or_404(Order.objects.select_related("site", "shipping_method"), token=token)
 
 
-def _state(order: Order) -> tuple[str, object, Payment | None]:
-    current = services.order_current_payment(order)
+def order_state(order: Order, current: Payment | None | object = ...) -> tuple[str, Outcome | None, Payment | None]:
+    """Where the order's payment is (a state of ``outcome_of``), in words, and the payment it follows
+    (``current``, when the caller read it already with ``services.order_current_payments``)."""
+    if current is ...:
+        current = services.order_current_payment(order)
     outcome = outcome_of(current) if current else None
     return (outcome.state if outcome else "unpaid"), outcome, current
+
+
+def badge_label(state: str) -> str:
+    """The order's badge: a cancelled invoice leaves the order simply not paid (it can be paid again)."""
+    return STATE_LABELS["unpaid" if state == "cancelled" else state]
 
 
 @never_cache
 def order_page(request, token):
     order = _order(token)
-    state, outcome, current = _state(order)
+    state, outcome, current = order_state(order)
     payable = state in PAYABLE_STATES and order.cancelled_at is None  # a replaced storefront order
     methods = payments.method_choices(order.site, order.currency) if payable else []
     context = {
         "order": order,
         "lines": order.lines.select_related("variant__page"),
         "state": state,
-        "state_label": STATE_LABELS["unpaid" if state == "cancelled" else state],
+        "state_label": badge_label(state),
         "outcome": outcome,
         "history": [
             (payment, result, STATE_LABELS[result.state])
@@ -86,7 +94,7 @@ def order_page(request, token):
 def confirmation(request, token):
     """Where Cascad's return page sends the customer: thanks once paid, else the order page."""
     order = _order(token)
-    state, outcome, _current = _state(order)
+    state, outcome, _current = order_state(order)
     if state not in ("paid", "review", "refunded"):
         return redirect(order)
     context = {"order": order, "lines": order.lines.select_related("variant__page"), "state": state, "outcome": outcome}

@@ -3,6 +3,8 @@
 /*
  * Drives the real @saleor/sdk 0.3.0-10 (cart, checkout, payment, order, sign-in) from a scenario file.
  *   node run.js <scenario.json>      (protocol: ../common.js and ../README.md)
+ *   With "recordErrors": true each entry of a line's `requests` also carries `errors`: the GraphQL errors
+ *   answered, [{operation, code: extensions.exception.code, message}] (e.g. an ExpiredSignatureError).
  *
  * Ops (step fields in brackets):
  *   connect [config, apolloConfig]    new SaleorManager({apiUrl, channel, ...config}).connect(); waits until

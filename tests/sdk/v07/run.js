@@ -3,6 +3,8 @@
 /*
  * Drives the real @saleor/sdk 0.7.0 (auth and user only: it has no cart or checkout) from a scenario file.
  *   node run.js <scenario.json>      (protocol: ../common.js and ../README.md)
+ *   With "recordErrors": true each entry of a line's `requests` also carries `errors`: the GraphQL errors
+ *   answered, [{operation, code: extensions.exception.code, message}] (e.g. an ExpiredSignatureError).
  *
  * Ops (step fields in brackets):
  *   connect [opts]        createSaleorClient({apiUrl, channel, opts}); with a refresh token in localStorage

@@ -1,4 +1,7 @@
-"""``manage.py seed_demo [--with-admin]``: the demo shop's pages, products, site and Cascad settings."""
+"""``manage.py seed_demo [--with-admin]``: the demo shop's pages, products, site, Cascad settings and customer.
+
+The demo customer's paid orders are paid through the Cascad emulator at ``--cascad-host``: run it first.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ from ...demo.seed import Options, seed
 
 
 class Command(BaseCommand):
-    help = "Create (or top up) the demo shop: pages, products with stock, site, Cascad sandbox settings."
+    help = (
+        "Create (or top up) the demo shop: pages, products with stock, site, Cascad sandbox settings, and the "
+        "demo customer customer@example.com / customer with past orders (paid ones only while the emulator runs)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--with-admin", action="store_true", help="also create the superuser admin / admin")
