@@ -3,9 +3,11 @@
 Every check writes its ``SignInAttempt`` row *before* counting, in its own autocommitted statement,
 so requests racing each other each see the rows of all that came before them: at most the limit of
 them get through, however many arrive at once. A check whose password was right deletes its row and
-the account's earlier failures (the customer is back); the address keeps its count. A refused
+clears the account's earlier failures (the customer is back); the addresses keep their counts. A refused
 attempt deletes its row too: it checked nothing, so the limit is the number of passwords an attacker
 can try per window, and the wait ends when the window has passed since the oldest counted failure.
+A success keeps the account's earlier failures as rows of no account, so they still count against
+the addresses they came from.
 
 Accounts are counted by a digest of the lower-cased email whether or not such an account exists, so
 the limit tells nothing about which emails have accounts.
@@ -34,7 +36,9 @@ class Attempt:
     row: SignInAttempt
 
     def succeeded(self) -> None:
-        SignInAttempt.objects.filter(account=self.row.account).delete()
+        """The account's failures stop counting against it; they still count against their addresses."""
+        self.row.delete()
+        SignInAttempt.objects.filter(account=self.row.account).update(account="")
 
 
 class Refused(Exception):
@@ -52,21 +56,24 @@ def begin(email: str, address: str) -> Attempt:
     now = timezone.now()
     row = SignInAttempt.objects.create(account=account_digest(email), address=address[:45], created_at=now)
     since = now - window()
-    waits = [
-        _wait(
-            SignInAttempt.objects.filter(account=row.account),
-            since,
-            now,
-            conf.get("CASCAD_SIGN_IN_FAILURES_PER_ACCOUNT"),
-        ),
-        _wait(
-            SignInAttempt.objects.filter(address=row.address),
-            since,
-            now,
-            conf.get("CASCAD_SIGN_IN_FAILURES_PER_ADDRESS"),
-        ),
-    ]
-    wait = max(waits)
+    try:
+        wait = max(
+            _wait(
+                SignInAttempt.objects.filter(account=row.account),
+                since,
+                now,
+                conf.get("CASCAD_SIGN_IN_FAILURES_PER_ACCOUNT"),
+            ),
+            _wait(
+                SignInAttempt.objects.filter(address=row.address),
+                since,
+                now,
+                conf.get("CASCAD_SIGN_IN_FAILURES_PER_ADDRESS"),
+            ),
+        )
+    except BaseException:
+        row.delete()
+        raise
     if wait > 0:
         row.delete()
         raise Refused(wait)
@@ -74,13 +81,15 @@ def begin(email: str, address: str) -> Attempt:
 
 
 def _wait(rows, since: datetime.datetime, now: datetime.datetime, limit: int) -> int:
-    """Seconds until one more attempt fits under ``limit`` (0: this one fits; it is already counted)."""
-    counted = rows.filter(created_at__gte=since).order_by("created_at", "pk")
-    total = counted.count()
-    if total <= limit:
+    """Seconds until one more attempt fits under ``limit`` (0: this one fits; it is already counted).
+
+    The times are read in one query: racing attempts delete their rows meanwhile.
+    """
+    times = list(rows.filter(created_at__gte=since).order_by("created_at", "pk").values_list("created_at", flat=True))
+    if len(times) <= limit:
         return 0
-    # Without this attempt there are total - 1; the next fits once total - limit of them have expired.
-    expiring = counted.values_list("created_at", flat=True)[total - limit - 1]
+    # Without this attempt there are len - 1; the next fits once len - limit of them have expired.
+    expiring = times[len(times) - limit - 1]
     return max(1, int((expiring + window() - now).total_seconds()) + 1)
 
 

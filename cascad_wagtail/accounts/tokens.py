@@ -81,11 +81,20 @@ def signing_keys() -> list[SigningKey]:
     return [SigningKey(hashlib.sha256(b"cascad-jwt-kid:" + secret).hexdigest()[:16], secret) for secret in secrets_]
 
 
-def stamp(user: Any) -> str:
-    """The customer's current stamp: changes with the password, the active flag and the ``TokenKey``."""
+def stamp(user: Any, secret: str | None = None) -> str:
+    """The customer's current stamp: changes with the password, the active flag and the ``TokenKey``.
+
+    Keyed with ``SECRET_KEY`` (or ``secret``): ``stamp_matches`` also tries ``SECRET_KEY_FALLBACKS``, so
+    rotating ``SECRET_KEY`` the Django way signs nobody out.
+    """
     key_row = getattr(user, "cascad_token_key", None) if _has_token_key(user) else None
     value = f"{user.pk}:{user.password}:{int(bool(getattr(user, 'is_active', True)))}:{key_row.key if key_row else ''}"
-    return salted_hmac("cascad_wagtail.accounts.stamp", value, algorithm="sha256").hexdigest()[:32]
+    return salted_hmac("cascad_wagtail.accounts.stamp", value, secret=secret, algorithm="sha256").hexdigest()[:32]
+
+
+def stamp_matches(user: Any, claimed: str) -> bool:
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(constant_time_compare(claimed, stamp(user, secret)) for secret in secrets_)
 
 
 def _has_token_key(user: Any) -> bool:
@@ -157,6 +166,8 @@ def decode(token: str) -> dict[str, Any]:
         )
     except jwt.ExpiredSignatureError as exc:
         raise ExpiredSignatureError(_("The token has expired.")) from exc
+    except jwt.InvalidSignatureError as exc:  # a DecodeError to PyJWT, a forgery to us
+        raise InvalidTokenError(_("The token is not valid.")) from exc
     except jwt.DecodeError as exc:
         raise InvalidTokenError(_("The token is not a valid JWT."), "JWT_DECODE_ERROR") from exc
     except jwt.InvalidTokenError as exc:
@@ -182,7 +193,7 @@ def user_for_payload(payload: dict[str, Any], token_type: str) -> Any:
         user = user_model._default_manager.select_related("cascad_token_key").get(pk=pk)
     except (user_model.DoesNotExist, ValueError, TypeError) as exc:
         raise InvalidTokenError(_("The token's customer no longer exists.")) from exc
-    if not getattr(user, "is_active", True) or not constant_time_compare(str(payload["token"]), stamp(user)):
+    if not getattr(user, "is_active", True) or not stamp_matches(user, str(payload["token"])):
         raise InvalidTokenError(_("The token has been revoked."))
     return user
 

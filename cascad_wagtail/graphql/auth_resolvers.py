@@ -109,6 +109,8 @@ def _set_refresh_cookie(request: HttpRequest, refresh_token: str) -> None:
         "value": refresh_token,
         "max_age": conf.get("CASCAD_JWT_REFRESH_TTL"),
         "httponly": True,
+        # Sent back to the API only, never to the shop's pages.
+        "path": request.path,
         "secure": secure,
         # A storefront on another site sends it only with SameSite=None, which browsers allow only when Secure.
         "samesite": "None" if secure else "Lax",

@@ -101,7 +101,7 @@ class OrderView:
     def lines(self) -> list[OrderLineView]:
         return [
             OrderLineView(
-                id=global_id("OrderLine", f"{self.info.order.pk}-{index}"),
+                id=f"{self.info.order.pk}-{index}",  # the Node id resolver makes it global
                 info=line,
                 currency=self.info.currency,
                 view=self,

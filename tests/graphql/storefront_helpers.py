@@ -26,26 +26,11 @@ from tests.storefront.conftest import (  # noqa: F401  (the fixtures are re-expo
 )
 
 #: The fixtures a test module takes with ``from .storefront_helpers import *``.
-__all__ = ["channel", "live_shop", "make_variant", "shop", "variant"]
+__all__ = ["channel", "customer", "live_shop", "make_customer", "make_variant", "shop", "variant"]
 
 URL = "/graphql/"
 COURIER = global_id("ShippingMethod", "courier")
 DOCUMENTS = {document.id: document for document in all_documents()}
-#: The SDK documents of sign-in and of a signed-in customer: issue 9's, not tested here.
-AUTH_DOCUMENTS = {
-    "0.3.0-10:TokenAuth",
-    "0.3.0-10:UserCheckoutTokenList",
-    "0.3.0-10:VerifyToken",
-    "0.3.0-10:RefreshToken",
-    "0.3.0-10:OrdersByUser",
-    "0.7.0:login",
-    "0.7.0:loginWithoutDetails",
-    "0.7.0:verifyToken",
-    "0.7.0:refreshTokenWithUser",
-    "0.7.0:refreshToken",
-    "0.7.0:User",
-    "0.7.0:UserWithoutDetails",
-}
 #: The address SDK 0.3.0-10 sent in the wire capture (``CreateCheckout``'s example variables).
 SDK_ADDRESS = DOCUMENTS["0.3.0-10:CreateCheckout"].variables["checkoutInput"]["shippingAddress"]
 
@@ -54,14 +39,33 @@ def post(client, body: Any, **headers: Any):
     return client.post(URL, json.dumps(body), content_type="application/json", **headers)
 
 
-def send(client, name: str, variables: dict[str, Any], sdk: str = "0.3.0-10") -> dict[str, Any]:
-    """Run the SDK's document ``name`` exactly as its text stands, batched as 0.3.0-10 sends every body;
-    the result's ``data`` (a test fails on any top-level error)."""
+def auth_headers(sdk: str, token: str | None) -> dict[str, str]:
+    """The header each SDK sends its access token in: ``Authorization: JWT <token>`` (0.3.0-10),
+    ``authorization-bearer: <token>`` (0.7.0); none without a token."""
+    if token is None:
+        return {}
+    return {"Authorization": f"JWT {token}"} if sdk == "0.3.0-10" else {"authorization-bearer": token}
+
+
+def run_document(
+    client, name: str, variables: dict[str, Any], sdk: str = "0.3.0-10", token: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Run the SDK's document ``name`` exactly as its text stands, batched as 0.3.0-10 sends every body
+    (a single object for 0.7.0), with ``token`` in that SDK's header; the whole result, errors included.
+    ``extra`` goes to the test client (``REMOTE_ADDR``, ``secure``)."""
     document = DOCUMENTS[f"{sdk}:{name}"]
     body = {"operationName": name, "variables": variables, "query": document.text}
-    response = post(client, [body] if sdk == "0.3.0-10" else body)
+    response = post(client, [body] if sdk == "0.3.0-10" else body, headers=auth_headers(sdk, token), **extra)
     assert response.status_code == 200, response.content
     (result,) = response.json() if sdk == "0.3.0-10" else [response.json()]
+    return result
+
+
+def send(
+    client, name: str, variables: dict[str, Any], sdk: str = "0.3.0-10", token: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """``run_document``'s ``data`` (a test fails on any top-level error)."""
+    result = run_document(client, name, variables, sdk, token, **extra)
     assert "errors" not in result, result["errors"]
     return result["data"]
 
@@ -117,6 +121,31 @@ def taxed(amount: str, currency: str = "RUB") -> dict[str, Any]:
 def shop(cascad, channel) -> str:
     """The channel slug of a shop with Cascad switched on (the emulator behind it)."""
     return channel
+
+
+#: The password of every customer the fixtures make.
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_customer(django_user_model):
+    """Customers of the shop (Django's own user model), all with ``PASSWORD``."""
+    counter = iter(range(1, 100_000))
+
+    def make(email: str | None = None, **fields: Any):
+        number = next(counter)
+        email = email or f"customer{number}@example.com"
+        fields.setdefault("first_name", f"First{number}")
+        fields.setdefault("last_name", f"Last{number}")
+        return django_user_model.objects.create_user(f"customer{number}", email, PASSWORD, **fields)
+
+    return make
+
+
+@pytest.fixture
+def customer(make_customer):
+    """Ada Lovelace, ``ada@example.com``: the email of the SDK's captured sign-in."""
+    return make_customer("ada@example.com", first_name="Ada", last_name="Lovelace")
 
 
 @pytest.fixture

@@ -7,8 +7,10 @@ is ``tests.testshop.storefront.TestStorefront`` on a Cascad-enabled site talking
 
 from __future__ import annotations
 
+import ast
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +20,6 @@ from tests.testshop.models import Order
 
 from .storefront_helpers import *  # noqa: F403  (fixtures: shop, make_variant, variant)
 from .storefront_helpers import (
-    AUTH_DOCUMENTS,
     COURIER,
     DOCUMENTS,
     PAID_CARD,
@@ -38,10 +39,12 @@ from .storefront_helpers import (
     taxed,
     variant_id,
 )
+from .test_auth import TESTED as AUTH_TESTED
+from .test_auth_orders import TESTED as ACCOUNT_TESTED
 
 pytestmark = [pytest.mark.emulator, pytest.mark.django_db(transaction=True)]
 
-#: The SDK documents this module runs (the others are sign-in's, issue 9).
+#: The SDK documents this module runs (``test_auth.py`` and ``test_auth_orders.py`` run sign-in's).
 TESTED = {
     "0.3.0-10:UserDetails",
     "0.3.0-10:GetShop",
@@ -112,8 +115,27 @@ def without_id(address: dict | None) -> dict | None:
     return None if address is None else {key: value for key, value in address.items() if key != "id"}
 
 
-def test_every_sdk_document_is_run_here_or_is_sign_in():
-    assert set(DOCUMENTS) == TESTED | AUTH_DOCUMENTS
+def sent_documents() -> set[str]:
+    """The id of every SDK document a module of this folder sends by name: a call of ``send`` or
+    ``run_document`` whose document name (and SDK, when given) are written out."""
+    found = set()
+    for path in Path(__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("send", "run_document")):
+                continue
+            if len(node.args) < 2 or not isinstance(node.args[1], ast.Constant):
+                continue
+            sdk = node.args[3] if len(node.args) > 3 else next((k.value for k in node.keywords if k.arg == "sdk"), None)
+            if sdk is None or isinstance(sdk, ast.Constant):
+                found.add(f"{'0.3.0-10' if sdk is None else sdk.value}:{node.args[1].value}")
+    return found
+
+
+def test_every_sdk_document_is_run_by_exactly_one_module_and_sent_by_name():
+    declared = [TESTED, AUTH_TESTED, ACCOUNT_TESTED]
+    assert set(DOCUMENTS) == TESTED | AUTH_TESTED | ACCOUNT_TESTED
+    assert sum(map(len, declared)) == len(DOCUMENTS)  # none is claimed by two modules
+    assert sent_documents() == set(DOCUMENTS)
 
 
 # -- start-up and catalogue -------------------------------------------------------------------------
