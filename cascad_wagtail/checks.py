@@ -26,6 +26,9 @@ so they skip tables that do not exist yet). A plain ``manage.py check`` or ``run
   or a currency that is unknown or does not have two decimals (the storefront SDK rounds to two).
 - E010: ``CASCAD_JWT_SIGNING_KEYS`` is not a list of secrets of at least 32 characters each (the
   storefront's customer tokens would be signed with a guessable key).
+- E011: the ``CASCAD_STOREFRONT_ADAPTER`` cannot be imported, or lacks methods of
+  ``storefront.StorefrontAdapter`` (an adapter written before ``me.orders`` lacks ``orders_for_user`` and
+  ``get_order_infos``).
 - W001: ``DEBUG`` is off, tasks are not run eagerly (``CELERY_TASK_ALWAYS_EAGER``), and
   ``CELERY_BROKER_URL`` is missing or ``memory://``.
 
@@ -181,6 +184,28 @@ def check_channels(app_configs=None, **kwargs) -> list[Error]:
         )
         return [_error(9, message, hint)]
     return []
+
+
+@register(TAG)
+def check_storefront_adapter(app_configs=None, **kwargs) -> list[Error]:
+    if not _concerns_us(app_configs) or not conf.get("CASCAD_STOREFRONT_ADAPTER"):
+        return []
+    try:
+        adapter = storefront.get_adapter()
+    except ImproperlyConfigured as exc:
+        return [_error(11, str(exc), _("Name the adapter's class or object by its dotted path."))]
+    methods = [name for name in dir(storefront.StorefrontAdapter) if not name.startswith("_")]
+    missing = [name for name in methods if name != "supports_vouchers" and not callable(getattr(adapter, name, None))]
+    if not hasattr(adapter, "supports_vouchers"):
+        missing.append("supports_vouchers")
+    if not missing:
+        return []
+    message = _("The storefront adapter %(adapter)s lacks %(names)s.") % {
+        "adapter": conf.get("CASCAD_STOREFRONT_ADAPTER"),
+        "names": ", ".join(sorted(missing)),
+    }
+    hint = _("Implement them as described in cascad_wagtail.storefront.StorefrontAdapter (see docs/storefront.md).")
+    return [_error(11, message, hint)]
 
 
 @register(TAG)

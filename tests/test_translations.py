@@ -29,11 +29,23 @@ def shipped(directory: Path) -> Path:
 def test_the_shipped_catalogue_is_complete_and_compiled(name):
     directory, _, _ = CATALOGUES[name]
     po = polib.pofile(str(shipped(directory) / "django.po"))
-    untranslated = [entry.msgid for entry in po if not entry.msgstr and not entry.obsolete]
+    untranslated = [entry.msgid for entry in po if not translated(entry) and not entry.obsolete]
     fuzzy = [entry.msgid for entry in po if "fuzzy" in entry.flags]
     assert untranslated == [] and fuzzy == []
     mo = polib.mofile(str(shipped(directory) / "django.mo"))
-    assert {e.msgid: e.msgstr for e in mo} == {e.msgid: e.msgstr for e in po if not e.obsolete and e.msgid}
+    assert {e.msgid: texts(e) for e in mo} == {e.msgid: texts(e) for e in po if not e.obsolete and e.msgid}
+
+
+def texts(entry) -> tuple[str, ...]:
+    """An entry's translation: its one text, or every plural form (Russian has three)."""
+    if entry.msgid_plural:
+        return tuple(entry.msgstr_plural[index] for index in sorted(entry.msgstr_plural, key=int))
+    return (entry.msgstr,)
+
+
+def translated(entry) -> bool:
+    forms = texts(entry)
+    return all(forms) and len(forms) == (3 if entry.msgid_plural else 1)
 
 
 @pytest.mark.parametrize("name", CATALOGUES)
@@ -59,6 +71,10 @@ def test_every_string_in_the_code_has_a_russian_translation(name, tmp_path):
         },
     )
     extracted = polib.pofile(str(shipped(copy) / "django.po"))
-    translations = {entry.msgid: entry.msgstr for entry in polib.pofile(str(shipped(directory) / "django.po"))}
-    missing = [entry.msgid for entry in extracted if entry.msgid and not translations.get(entry.msgid)]
+    translations = {entry.msgid: entry for entry in polib.pofile(str(shipped(directory) / "django.po"))}
+    missing = [
+        entry.msgid
+        for entry in extracted
+        if entry.msgid and (entry.msgid not in translations or not translated(translations[entry.msgid]))
+    ]
     assert missing == [], "strings without a Russian translation (run makemessages -l ru and translate them)"

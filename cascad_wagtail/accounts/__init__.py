@@ -59,28 +59,64 @@ class TooManyAttempts(SignInRefused):
 
 
 def client_address(request: HttpRequest | None) -> str:
-    return (request.META.get("REMOTE_ADDR") if request is not None else "") or "unknown"
+    return (request.META.get("REMOTE_ADDR") if request is not None else "") or ""
+
+
+#: Longer than any deliverable address (RFC 5321): such an "email" names no account.
+MAX_EMAIL_LENGTH = 254
+
+
+def _accounts_with_email(email: str) -> list[Any]:
+    """At most two users whose email is ``email`` as the database compares it (case-insensitive)."""
+    if not email or len(email) > MAX_EMAIL_LENGTH or "\x00" in email:
+        return []
+    user_model = get_user_model()
+    email_field = user_model.get_email_field_name()
+    return list(user_model._default_manager.filter(**{f"{email_field}__iexact": email})[:2])
+
+
+def _identity(email: str, matches: list[Any]) -> str:
+    """What the per-account limit counts: the customer when the email is theirs, whatever its spelling
+    (the database's case-insensitive match and Python's may differ on letters like "ı"), else the email."""
+    if len(matches) == 1:
+        return f"user:{matches[0].pk}"
+    return "email:" + email.upper().lower()
+
+
+def limit_key(email: str) -> str:
+    """The stored key of the per-account limit for ``email`` (``SignInAttempt.account``)."""
+    email = (email or "").strip()
+    return throttle.account_digest(_identity(email, _accounts_with_email(email)))
 
 
 def sign_in(request: HttpRequest | None, email: str, password: str) -> Any:
     """The active customer with this email and password; ``InvalidCredentials`` or ``TooManyAttempts``."""
     email = (email or "").strip()
+    matches = _accounts_with_email(email)
     try:
-        attempt = throttle.begin(email, client_address(request))
+        attempt = throttle.begin(_identity(email, matches), client_address(request))
     except throttle.Refused as refused:
-        logger.warning("Sign-in refused by the rate limit from %s", client_address(request))
+        logger.warning("Sign-in refused by the rate limit from %s", client_address(request) or "an unknown address")
         raise TooManyAttempts(refused.retry_after) from None
-    user = _authenticate(request, email, password or "")
+    user = _authenticate(request, matches, password or "")
     if user is None:
         raise InvalidCredentials()
     attempt.succeeded()
     return user
 
 
-def _authenticate(request: HttpRequest | None, email: str, password: str) -> Any:
+def note_taken_email(request: HttpRequest | None) -> None:
+    """Count a sign-up refused because its email has an account against the client's address, like a
+    failed sign-in: whoever probes emails that way runs into the same per-address limit.
+    ``TooManyAttempts`` once the address is over it."""
+    try:
+        throttle.begin(f"sign-up:{throttle.address_key(client_address(request))}", client_address(request))
+    except throttle.Refused as refused:
+        raise TooManyAttempts(refused.retry_after) from None
+
+
+def _authenticate(request: HttpRequest | None, matches: list[Any], password: str) -> Any:
     user_model = get_user_model()
-    email_field = user_model.get_email_field_name()
-    matches = list(user_model._default_manager.filter(**{f"{email_field}__iexact": email})[:2]) if email else []
     if len(matches) != 1:
         if len(matches) > 1:
             logger.warning("Sign-in refused: more than one account has the same email address")

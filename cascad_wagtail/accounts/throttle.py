@@ -9,24 +9,46 @@ can try per window, and the wait ends when the window has passed since the oldes
 A success keeps the account's earlier failures as rows of no account, so they still count against
 the addresses they came from.
 
-Accounts are counted by a digest of the lower-cased email whether or not such an account exists, so
-the limit tells nothing about which emails have accounts.
+The caller names the account by an identity (``accounts.limit_key``: the customer's id when the email
+is theirs, else the email itself, so spellings the database takes as equal share one count); only a
+keyed digest of it is stored. Unknown emails are limited exactly like real ones, so the limit tells
+nothing about which emails have accounts.
+
+Addresses are counted as given by ``address_key``: an IPv4 address, or the /64 network of an IPv6
+one (a single machine often holds a whole /64). Without an address (a server behind a unix socket
+that does not pass it on) only the per-account limit applies: one shared bucket would let anyone
+lock everybody out.
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
+import ipaddress
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from cascad_wagtail import conf
 from cascad_wagtail.models import SignInAttempt
 
 
-def account_digest(email: str) -> str:
-    return hashlib.sha256(b"cascad-sign-in:" + email.strip().lower().encode()).hexdigest()
+def account_digest(identity: str) -> str:
+    """A digest of an account identity that cannot be reversed by trying known emails."""
+    return salted_hmac("cascad_wagtail.accounts.throttle", identity, algorithm="sha256").hexdigest()
+
+
+def address_key(address: str | None) -> str:
+    """The client address as counted: IPv4 (also when mapped into IPv6), an IPv6 /64, else ``""``."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 @dataclass
@@ -51,26 +73,20 @@ def window() -> datetime.timedelta:
     return datetime.timedelta(seconds=conf.get("CASCAD_SIGN_IN_WINDOW"))
 
 
-def begin(email: str, address: str) -> Attempt:
-    """Record an attempt for ``email`` from ``address``, or raise ``Refused`` (with the seconds to wait)."""
+def begin(identity: str, address: str | None) -> Attempt:
+    """Record an attempt on the account ``identity`` from ``address``, or raise ``Refused`` (with the
+    seconds to wait). ``address`` is a raw client address (``address_key`` is applied here)."""
     now = timezone.now()
-    row = SignInAttempt.objects.create(account=account_digest(email), address=address[:45], created_at=now)
+    counted_address = address_key(address)
+    row = SignInAttempt.objects.create(account=account_digest(identity), address=counted_address, created_at=now)
     since = now - window()
-    try:
-        wait = max(
-            _wait(
-                SignInAttempt.objects.filter(account=row.account),
-                since,
-                now,
-                conf.get("CASCAD_SIGN_IN_FAILURES_PER_ACCOUNT"),
-            ),
-            _wait(
-                SignInAttempt.objects.filter(address=row.address),
-                since,
-                now,
-                conf.get("CASCAD_SIGN_IN_FAILURES_PER_ADDRESS"),
-            ),
+    limits = [(SignInAttempt.objects.filter(account=row.account), conf.get("CASCAD_SIGN_IN_FAILURES_PER_ACCOUNT"))]
+    if counted_address:
+        limits.append(
+            (SignInAttempt.objects.filter(address=counted_address), conf.get("CASCAD_SIGN_IN_FAILURES_PER_ADDRESS"))
         )
+    try:
+        wait = max(_wait(rows, since, now, limit) for rows, limit in limits)
     except BaseException:
         row.delete()
         raise

@@ -112,7 +112,8 @@ def _set_refresh_cookie(request: HttpRequest, refresh_token: str) -> None:
         # Sent back to the API only, never to the shop's pages.
         "path": request.path,
         "secure": secure,
-        # A storefront on another site sends it only with SameSite=None, which browsers allow only when Secure.
+        # A storefront on another site sends it only with SameSite=None, which browsers allow only when
+        # Secure (and only through the project's CORS headers allowing credentials: see docs/accounts.md).
         "samesite": "None" if secure else "Lax",
     }
 
@@ -170,6 +171,8 @@ def resolve_token_verify(_root: Any, _info: GraphQLResolveInfo, token: str) -> d
 @resolver("Mutation", "tokensDeactivateAll")
 def resolve_tokens_deactivate_all(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     tokens.revoke_tokens(signed_in_user(info))
+    # The rest of a batched request reads the customer afresh, and finds the token revoked.
+    authenticate_request(info.context)
     return payload()
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cascad_wagtail import accounts
 
@@ -41,9 +42,25 @@ class SignUpForm(forms.Form):
     #: Set when the email belongs to an account: the page then offers to sign in or reset the password.
     email_taken = False
 
+    def __init__(self, request, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         if email_is_registered(email):
+            # Saying so lets the customer sign in instead; it counts against their address like a failed
+            # sign-in, so nobody can test many emails this way (cascad_wagtail.accounts.note_taken_email).
+            try:
+                accounts.note_taken_email(self.request)
+            except accounts.TooManyAttempts as exc:
+                minutes = max(1, -(-exc.retry_after // 60))
+                message = ngettext(
+                    "Too many sign-ups with emails that already have an account. Try again in %(minutes)d minute.",
+                    "Too many sign-ups with emails that already have an account. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                raise ValidationError(message % {"minutes": minutes}, code=exc.code) from exc
             raise self._email_taken()
         return email
 

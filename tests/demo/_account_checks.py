@@ -173,6 +173,29 @@ def sign_up_refuses_a_registered_email_whatever_its_case_and_offers_sign_in():
 
 
 @check
+def probing_emails_through_sign_up_runs_into_the_limit():
+    """ "This email has an account" is an answer a prober could use: it counts against the address."""
+    from cascad_wagtail.models import SignInAttempt
+
+    def taken(address: str):
+        data = {"email": "customer@example.com", "name": "P", "password1": PASSWORD, "password2": PASSWORD}
+        return anonymous().post("/shop/account/sign-up/", data, REMOTE_ADDR=address)
+
+    for _ in range(5):
+        assert form_errors(taken("10.9.9.9"), "email")[0].startswith("An account with this email already exists")
+    (refused,) = form_errors(taken("10.9.9.9"), "email")
+    # The window is 15 minutes from the first of the five (the real clock runs: 15 or 16 minutes left).
+    assert re.fullmatch(
+        r"Too many sign-ups with emails that already have an account\. Try again in 1[56] minutes\.", refused
+    ), refused
+    assert SignInAttempt.objects.filter(address="10.9.9.9").count() == 5
+    # Another address is not held back, and a new email still signs up from the limited one.
+    assert form_errors(taken("10.9.9.10"), "email")[0].startswith("An account with this email already exists")
+    fresh = {"email": "prober.ok@example.com", "name": "P", "password1": PASSWORD, "password2": PASSWORD}
+    assert anonymous().post("/shop/account/sign-up/", fresh, REMOTE_ADDR="10.9.9.9").status_code == 302
+
+
+@check
 def sign_up_refuses_weak_or_mismatched_passwords():
     from django.contrib.auth.models import User
 

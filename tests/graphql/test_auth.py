@@ -777,3 +777,46 @@ def test_no_password_token_or_secret_is_ever_logged(client, customer, caplog, se
     for secret in secrets:
         for part in [secret, *secret.split(".")] if secret.count(".") == 2 else [secret]:
             assert part not in logged
+
+
+def test_later_operations_of_a_batch_see_the_tokens_revoked_by_an_earlier_one(client, customer):
+    access, _refresh, _csrf = both_tokens(customer)
+    answers = post(
+        client,
+        [
+            {"query": "mutation { tokensDeactivateAll { errors { code } } }"},
+            {"query": "{ me { email } }"},
+        ],
+        HTTP_AUTHORIZATION=f"JWT {access}",
+    ).json()
+    assert answers[0] == {"data": {"tokensDeactivateAll": {"errors": []}}}
+    assert answers[1]["data"] == {"me": None}
+    assert [error["extensions"]["exception"]["code"] for error in answers[1]["errors"]] == ["InvalidTokenError"]
+
+
+def test_an_adapter_without_the_account_methods_fails_the_system_check(settings):
+    from cascad_wagtail import checks, storefront
+
+    class OldAdapter:
+        """An adapter written before ``me.orders``."""
+
+        supports_vouchers = False
+
+        def __getattr__(self, name):
+            if name in ("orders_for_user", "get_order_infos"):
+                raise AttributeError(name)
+            return lambda *args, **kwargs: None
+
+    settings.CASCAD_STOREFRONT_ADAPTER = "tests.graphql.test_auth.OLD_ADAPTER"
+    globals()["OLD_ADAPTER"] = OldAdapter()
+    storefront._load_adapter.cache_clear()
+    try:
+        (error,) = checks.check_storefront_adapter()
+    finally:
+        storefront._load_adapter.cache_clear()
+    assert error.id == "cascad_wagtail.E011"
+    assert error.msg == (
+        "The storefront adapter tests.graphql.test_auth.OLD_ADAPTER lacks get_order_infos, orders_for_user."
+    )
+    settings.CASCAD_STOREFRONT_ADAPTER = "tests.testshop.storefront.TestStorefront"
+    assert checks.check_storefront_adapter() == []  # the test shop's adapter has them all

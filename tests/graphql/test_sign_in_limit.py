@@ -233,7 +233,7 @@ def test_waiting_exactly_the_retry_time_is_enough_and_a_second_less_is_not(clock
 
 def test_failures_older_than_the_window_do_not_count(clock, customer):
     old = timezone.now() - datetime.timedelta(seconds=WINDOW + 1)
-    digest = throttle.account_digest(customer.email)
+    digest = accounts.limit_key(customer.email)
     SignInAttempt.objects.bulk_create(
         SignInAttempt(account=digest, address="10.0.0.1", created_at=old) for _ in range(PER_ADDRESS + 5)
     )
@@ -267,7 +267,7 @@ def test_prune_deletes_only_the_attempts_older_than_the_window(clock):
 def test_no_email_is_stored_only_its_digest(clock, customer):
     attempt(customer.email, "wrong")
     row = SignInAttempt.objects.get()
-    assert (row.account, row.address) == (throttle.account_digest("ADA@example.com"), "10.0.0.1")
+    assert (row.account, row.address) == (accounts.limit_key("ADA@example.com"), "10.0.0.1")
     assert "ada" not in row.account.lower() and len(row.account) == 64
 
 
@@ -376,7 +376,7 @@ def test_a_refused_attempt_whose_racing_neighbours_leave_while_it_counts_is_stil
     requests are in the window when this attempt first reads the rows (16 of them, its own included);
     right after that read those 10 are refused and delete their rows. This attempt must still be
     refused as delayed, wait for the oldest failure to expire, and leave no row behind."""
-    digest = throttle.account_digest(customer.email)
+    digest = accounts.limit_key(customer.email)
     started = timezone.now()
     SignInAttempt.objects.bulk_create(
         SignInAttempt(account=digest, address="10.0.0.1", created_at=started) for _ in range(PER_ACCOUNT)
@@ -496,3 +496,53 @@ class SignInLimitProperties(TestCase):
             since_success.append(when)
             in_window = [other for other in since_success if other >= when - MODEL_WINDOW]
             assert len(in_window) <= MODEL_LIMIT, (when, since_success)
+
+
+# -- spellings, addresses, odd input ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's UPPER() leaves non-ASCII letters alone")
+@pytest.mark.parametrize(
+    ("email", "look_alike"), [("admin@example.com", "admın@example.com"), ("sid@example.com", "ſid@example.com")]
+)
+def test_a_spelling_the_database_takes_for_the_same_email_shares_its_count(
+    clock, checks, make_customer, email, look_alike
+):
+    # PostgreSQL's UPPER() turns "ı" (dotless i) and "ſ" (long s) into the plain letters, so these
+    # spellings sign in to the account: they must not get a count of their own.
+    make_customer(email)
+    assert [attempt(email, "wrong") for _ in range(PER_ACCOUNT)] == [INVALID] * PER_ACCOUNT
+    assert attempt(look_alike, "wrong")[0] == "LOGIN_ATTEMPT_DELAYED"
+    assert attempt(look_alike, PASSWORD)[0] == "LOGIN_ATTEMPT_DELAYED"
+    assert checks.count == PER_ACCOUNT
+
+
+def test_ipv6_addresses_are_counted_by_their_64_network_and_mapped_ipv4_as_ipv4(clock, make_customer):
+    people = [make_customer() for _ in range(PER_ADDRESS + 1)]
+    network = "2001:db8:1:2:"
+    for number, person in enumerate(people[:PER_ADDRESS]):
+        assert attempt(person.email, "wrong", address=f"{network}:{number + 1:x}") == INVALID
+    # Another machine of the same /64 is the same client; the next /64 is not.
+    assert attempt(people[-1].email, PASSWORD, address=f"{network}ffff:1:2:3")[0] == "LOGIN_ATTEMPT_DELAYED"
+    assert attempt(people[-1].email, PASSWORD, address="2001:db8:1:3::1") == OK
+
+    assert throttle.address_key("::ffff:10.0.0.7") == "10.0.0.7"
+    assert throttle.address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert throttle.address_key("not an address") == throttle.address_key(None) == ""
+
+
+def test_without_a_client_address_only_the_account_limit_applies(clock, make_customer):
+    # One shared bucket for every request without REMOTE_ADDR would let anyone lock everybody out.
+    people = [make_customer() for _ in range(PER_ADDRESS + 1)]
+    for person in people[:PER_ADDRESS]:
+        assert attempt(person.email, "wrong", address="") == INVALID
+    assert attempt(people[-1].email, PASSWORD, address="") == OK
+    assert set(SignInAttempt.objects.values_list("address", flat=True)) == {""}
+
+
+@pytest.mark.parametrize("email", ["ada\x00@example.com", "a" * 250 + "@example.com", ""])
+def test_an_email_no_account_can_have_is_invalid_credentials_not_a_server_error(clock, checks, customer, email, caplog):
+    with caplog.at_level("ERROR"):
+        assert attempt(email, PASSWORD) == INVALID
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+    assert checks.count == 0  # nothing to check against: a password hash is spent instead

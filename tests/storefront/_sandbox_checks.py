@@ -49,6 +49,10 @@ def setup() -> None:
     setup_test_environment()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("seed_demo", cascad_host=os.environ["SANDBOX_CASCAD_HOST"], stock=20, verbosity=0)
+    # The demo customer's past orders took some stock: the checks count from 20 of every variant.
+    from sandbox_site.shop.models import ProductVariant
+
+    ProductVariant.objects.update(stock=20)
 
 
 # -- helpers -----------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ through the app's services, its invoice paid with the test card through the emul
 function like any customer's. With no emulator answering, only the order awaiting payment is created
 (it needs no payment) and the seed says so; a later run with the emulator adds the paid ones.
 
-A past order is known by the payment status it ends in: a run creates those the customer has no order
-in that status for, so a second run creates nothing twice.
+A past order is known by its lines: a run finishes one that a failed run left half-made (placed but
+not paid, or paid but not refunded) and creates only those the customer has no order with those
+lines for, so a second run creates nothing twice.
 """
 
 from __future__ import annotations
@@ -56,25 +57,38 @@ PAST_ORDERS = (
 
 
 def seed_customer(site: Site, cascad_host: str, say: Callable[[str], None]) -> None:
-    """The demo customer and whichever of their past orders are missing and can be made true now.
+    """The demo customer and whichever of their past orders are missing or unfinished and can be made
+    true now.
 
     Call it outside a transaction: paying talks to Cascad, and the order's status changes after commit.
     """
     customer = _customer(say)
-    due = [spec for spec in PAST_ORDERS if not customer.shop_orders.filter(payment_status=spec.status).exists()]
-    if any(spec.needs_payment for spec in due) and not emulator_answers(cascad_host):
+    due = []
+    for spec in PAST_ORDERS:
+        order = _matching_order(spec, customer)
+        if order is None or order.payment_status != spec.status:
+            due.append((spec, order))
+    if any(spec.needs_payment for spec, _order in due) and not emulator_answers(cascad_host):
         say(
             f"The Cascad emulator at {cascad_host} did not answer: the demo customer's paid orders were not "
             "created (run seed_demo again while the emulator runs to add them)."
         )
-        due = [spec for spec in due if not spec.needs_payment]
-    for spec in due:
+        due = [(spec, order) for spec, order in due if not spec.needs_payment]
+    for spec, order in due:
         try:
-            order = _past_order(spec, customer, site, cascad_host)
+            order = _past_order(spec, order or _place(spec, customer, site), cascad_host)
         except (CascadError, requests.RequestException) as exc:
-            say(f"Could not create the demo customer's order ({ChargeStatus(spec.status).label}): {exc}")
+            say(f"Could not finish the demo customer's order ({ChargeStatus(spec.status).label}): {exc}")
             continue
-        say(f"Created {order} for {EMAIL}: {order.get_payment_status_display()}.")
+        say(f"Demo customer {EMAIL}: {order}, {order.get_payment_status_display()}.")
+
+
+def _matching_order(spec: PastOrder, customer) -> Order | None:
+    """The customer's order with exactly the lines of ``spec`` (SKU → quantity), if any."""
+    for order in customer.shop_orders.prefetch_related("lines").order_by("pk"):
+        if {line.sku: line.quantity for line in order.lines.all()} == spec.lines:
+            return order
+    return None
 
 
 def emulator_answers(cascad_host: str) -> bool:
@@ -94,13 +108,15 @@ def _customer(say):
     return customer
 
 
-def _past_order(spec: PastOrder, customer, site: Site, cascad_host: str) -> Order:
-    order = _place(spec, customer, site)
-    if spec.needs_payment:
-        payment = _pay(order, cascad_host)
-        if spec.refund_sku:
-            sent_back = order.lines.get(sku=spec.refund_sku)
-            services.refund_payment(payment, sent_back.unit_price, reason="One item sent back")
+def _past_order(spec: PastOrder, order: Order, cascad_host: str) -> Order:
+    """Take ``order`` on to the status of ``spec``, from wherever an earlier run left it."""
+    if spec.needs_payment and order.payment_status == ChargeStatus.NOT_CHARGED:
+        _pay(order, cascad_host)
+        order.refresh_from_db()
+    if spec.refund_sku and order.payment_status == ChargeStatus.FULLY_CHARGED:
+        sent_back = order.lines.get(sku=spec.refund_sku)
+        payment = services.order_current_payment(order)
+        services.refund_payment(payment, sent_back.unit_price, reason="One item sent back", source="seed")
     order.refresh_from_db()
     return order
 

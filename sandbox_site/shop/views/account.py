@@ -48,7 +48,7 @@ def _account_page(request, template: str, form, **context) -> HttpResponse:
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect(_after_sign_in(request))
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         if user is not None:
