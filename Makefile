@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_callback_to_paid.py
 	$(BIN)/python bench/bench_admin_list.py
 	$(BIN)/python bench/bench_graphql_checkout.py
+	$(BIN)/python bench/bench_accounts.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis tests/sdk/*/node_modules
